@@ -87,12 +87,25 @@ struct loaded {
   std::vector<diagnostic> warnings;  // unknown keys (with a did-you-mean), deprecated keys
 };
 
+std::string_view plugin_load_name(plugin_load l);           // "required" | "optional" | "disabled"
+std::optional<plugin_load> parse_plugin_load(std::string_view text);  // exact, lower-case
+// A plugin id: [a-z0-9][a-z0-9._-]{0,63} and no "..", so it is safe in a file name (ra-<id>.so).
+bool is_valid_plugin_id(std::string_view id);
+
+// The keys a table accepts, in documentation order: "" (top level), "security", "autonomous",
+// "plugin" (a [plugins.<id>] table). Empty for any other name. Keys inside
+// [plugins.<id>.config] belong to the plugin and are not listed.
+std::vector<std::string_view> known_keys(std::string_view table);
+
 // XDG locations (tests isolate with XDG_CONFIG_HOME / XDG_DATA_HOME).
 std::filesystem::path config_dir();   // $XDG_CONFIG_HOME or ~/.config, + /remote-agents
 std::filesystem::path data_dir();     // $XDG_DATA_HOME or ~/.local/share, + /remote-agents
 std::filesystem::path default_config_path();  // config_dir()/config.toml
 
-config defaults();
+// The default `name`: this machine's hostname, or "unknown".
+std::string default_name();
+
+config defaults();  // every field at its default, name = default_name(), source empty
 
 // Parses a TOML file. Errors (syntax, wrong types, bad values) come back as one status whose
 // message is "file:line:col: what is wrong"; unknown keys are warnings, not errors.
@@ -105,14 +118,25 @@ result<loaded> load(const std::optional<std::filesystem::path> &path);
 struct overrides {
   std::optional<std::string> relay, room, token, name;
   std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> log_level;  // already checked with normalize_log_level
   bool no_agent = false;
   std::vector<std::string> plugin_path;
 };
 
+// A log level as stored in config::log_level ("trace" … "off", lower-case; "warning" → "warn"),
+// or nothing when `text` is not one.
+std::optional<std::string> normalize_log_level(std::string_view text);
+
+// A --tags value: split on ',', each item trimmed, empty items dropped (the reference kept them
+// as "" tags, which match nothing and only confuse targeting).
+std::vector<std::string> split_tags(std::string_view text);
+
 using env_lookup = std::function<std::optional<std::string>(const char *)>;
-env_lookup process_env();
+env_lookup process_env();  // getenv: do not call while another thread may setenv
 // REMOTE_AGENTS_RELAY/ROOM/TOKEN/NAME when set and non-empty.
 void apply_env(config &cfg, const env_lookup &env);
+// CLI flags: set fields replace the config's; every tags item goes through split_tags, so both
+// {"a,b"} and {"a","b"} work; no_agent clears accepts_commands; plugin_path is prepended.
 void apply_overrides(config &cfg, const overrides &o);
 
 // The config as TOML with secrets (token, encryption_key) masked as "***" (empty token stays "").
@@ -121,7 +145,10 @@ std::string render_masked(const config &cfg);
 // The commented template `remote-agents init` writes (every key, commented, with its default).
 std::string init_template();
 
-// The persistent agent id in data_dir()/agent-id: read it, or create it (UUIDv4) atomically.
+// The persistent agent id in data_dir/agent-id: read it (trimmed), or create it (UUIDv4, mode
+// 0600, directory 0700) atomically; concurrent first starts agree on one id. A file that exists
+// but is empty or not a UUID is an error: silently minting a new id would change this machine's
+// identity in every room.
 result<std::string> load_or_create_agent_id(const std::filesystem::path &data_dir);
 // The id this process uses: the explicit `id` of the config, else the persisted one.
 result<std::string> effective_agent_id(const config &cfg, const std::filesystem::path &data_dir);

@@ -7,6 +7,7 @@
 
 #include <remote_agents/plugin.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,10 @@ decision check_command(std::string_view command, mode m, const rules &r);
 
 // Plan-mode classification alone: is every segment of this shell command read-only?
 decision classify_readonly(std::string_view command, const std::vector<std::string> &readonly);
+
+// The hard deny list alone: why this command is on it ("recursive delete of /", "fork bomb" …),
+// or nullopt. Structural (on parsed words, through sudo/env/sh -c …), not substring matching.
+std::optional<std::string> hard_deny_reason(std::string_view command);
 
 // Lexical normalisation: absolute, no "." or "..", no duplicate or trailing slashes.
 std::string normalize_path(std::string_view path, std::string_view cwd);

@@ -1,0 +1,27 @@
+// cli/cli.hpp — the remote-agents command line: verbs and their shared plumbing.
+// Exit codes: 0 ok · 1 the tool or command failed · 2 usage, config or argument error ·
+// 3 refused by the safety policy · 4 timed out.
+// Thread safety: verbs run on the process's main thread.
+#pragma once
+
+#include "cli/args.hpp"
+#include "config/config.hpp"
+
+namespace ra::cli {
+
+enum exit_code { exit_ok = 0, exit_failed = 1, exit_usage = 2, exit_denied = 3, exit_timeout = 4 };
+
+int main(int argc, char **argv);
+
+// The effective config for verbs that run the daemon: file (from --config or the default path),
+// then REMOTE_AGENTS_* env, then flags. Errors are printed; nullopt means "exit 2".
+std::optional<config::config> effective_config(const parsed_args &args);
+
+int verb_init(const parsed_args &args);
+int verb_config(const parsed_args &args);
+int verb_tools(const parsed_args &args);
+int verb_call(const parsed_args &args);
+int verb_run(const parsed_args &args);
+int verb_mode(const parsed_args &args);
+
+}  // namespace ra::cli

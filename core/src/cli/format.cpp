@@ -1,0 +1,79 @@
+#include "cli/format.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "util/json.hpp"
+
+namespace ra::cli {
+
+std::string outcome_json(const dispatch::outcome &o) {
+  rapidjson::Document result;
+  bool parsed = json::parse(o.result_json, result).is_ok();
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("status");
+  w.String(ra_status_name(o.status));
+  w.Key("outcome");
+  auto kind = dispatch::outcome_name(o.kind);
+  w.String(kind.data(), static_cast<rapidjson::SizeType>(kind.size()));
+  if (!o.message.empty()) {
+    w.Key("message");
+    std::string m = json::to_valid_utf8(o.message);
+    w.String(m.c_str(), static_cast<rapidjson::SizeType>(m.size()));
+  }
+  w.Key("duration_ms");
+  w.Int64(o.duration_ms);
+  w.Key("result");
+  if (parsed)
+    result.Accept(w);
+  else
+    w.StartObject(), w.EndObject();
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+bool result_says_failure(const std::string &result_json) {
+  rapidjson::Document d;
+  if (!json::parse(result_json, d) || !d.IsObject()) return false;
+  auto it = d.FindMember("success");
+  return it != d.MemberEnd() && it->value.IsBool() && !it->value.GetBool();
+}
+
+std::string render_result(std::string_view, const std::string &result_json, bool streamed) {
+  rapidjson::Document d;
+  if (!json::parse(result_json, d) || !d.IsObject()) return result_json + "\n";
+  bool exec_shaped = d.HasMember("exit_code") && d.HasMember("stdout") && d.HasMember("stderr");
+  if (!exec_shaped) return json::to_pretty_string(d) + "\n";
+
+  std::string out;
+  if (!streamed) {
+    std::string so = d["stdout"].IsString() ? d["stdout"].GetString() : "";
+    std::string se = d["stderr"].IsString() ? d["stderr"].GetString() : "";
+    out += so;
+    if (!se.empty()) {
+      if (!so.empty() && so.back() != '\n') out += "\n";
+      out += "--- stderr ---\n" + se;
+    }
+    if (!out.empty() && out.back() != '\n') out += "\n";
+  }
+  out += "[exit code: ";
+  out += d["exit_code"].IsInt() ? std::to_string(d["exit_code"].GetInt()) : "?";
+  if (d.HasMember("signal") && d["signal"].IsInt() && d["signal"].GetInt() != 0)
+    out += ", signal " + std::to_string(d["signal"].GetInt());
+  if (d.HasMember("duration_ms") && d["duration_ms"].IsInt64())
+    out += ", " + std::to_string(d["duration_ms"].GetInt64()) + " ms";
+  auto flag = [&](const char *key, const char *text) {
+    if (d.HasMember(key) && d[key].IsBool() && d[key].GetBool()) out += std::string(", ") + text;
+  };
+  flag("timed_out", "TIMED OUT");
+  flag("cancelled", "CANCELLED");
+  flag("stdout_truncated", "stdout truncated");
+  flag("stderr_truncated", "stderr truncated");
+  out += "]\n";
+  return out;
+}
+
+}  // namespace ra::cli

@@ -1,0 +1,238 @@
+#include "plugin_host/host_services.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+
+namespace ra::plugin_host {
+namespace {
+
+plugin_host_table &self(const ra_host_t *h) { return *static_cast<plugin_host_table *>(h->host_data); }
+
+void write_buf(char *buf, size_t cap, std::string_view text) {
+  if (!buf || cap == 0) return;
+  size_t n = text.size() < cap - 1 ? text.size() : cap - 1;
+  std::memcpy(buf, text.data(), n);
+  buf[n] = '\0';
+}
+
+// A plugin broke a rule of the ABI: say so loudly, once per event, and carry on.
+void misbehaving(const ra_host_t *h, std::string_view what) {
+  spdlog::error("plugin '{}' misbehaving: {}", self(h).plugin_id(), what);
+}
+
+void host_log(const ra_host_t *h, ra_log_level level, const char *message) {
+  if (!message) return;
+  auto lvl = spdlog::level::info;
+  switch (level) {
+    case RA_LOG_TRACE: lvl = spdlog::level::trace; break;
+    case RA_LOG_DEBUG: lvl = spdlog::level::debug; break;
+    case RA_LOG_INFO: lvl = spdlog::level::info; break;
+    case RA_LOG_WARN: lvl = spdlog::level::warn; break;
+    default: lvl = spdlog::level::err; break;
+  }
+  spdlog::log(lvl, "[{}] {}", self(h).plugin_id(), message);
+}
+
+ra_status host_authorize(const ra_host_t *h, const ra_call_t *call, uint32_t permission, const char *resource,
+                         char *reason_buf, size_t reason_cap) {
+  auto ctx = self(h).env().calls->find(call);
+  if (!ctx) {
+    misbehaving(h, "authorize on an unknown or completed call");
+    write_buf(reason_buf, reason_cap, "unknown call");
+    return RA_INVALID_ARGUMENT;
+  }
+  auto d = self(h).env().authorize(*ctx, static_cast<ra_permission>(permission), resource ? resource : "");
+  if (d.allowed) return RA_OK;
+  write_buf(reason_buf, reason_cap, d.reason);
+  return RA_PERMISSION_DENIED;
+}
+
+void host_progress(const ra_host_t *h, const ra_call_t *call, double fraction, const char *message) {
+  auto ctx = self(h).env().calls->find(call);
+  if (!ctx) return misbehaving(h, "progress on an unknown or completed call");
+  if (ctx->on_progress) ctx->on_progress(fraction, message ? message : "");
+}
+
+ra_status host_emit(const ra_host_t *h, const ra_call_t *call, const char *json, size_t len) {
+  auto ctx = self(h).env().calls->find(call);
+  if (!ctx) {
+    misbehaving(h, "emit on an unknown or completed call");
+    return RA_INVALID_ARGUMENT;
+  }
+  if (!json) return RA_INVALID_ARGUMENT;
+  if (ctx->on_emit) ctx->on_emit(std::string_view(json, len));
+  return RA_OK;
+}
+
+bool host_is_cancelled(const ra_host_t *h, const ra_call_t *call) {
+  auto ctx = self(h).env().calls->find(call);
+  return !ctx || ctx->cancelled.load();
+}
+
+void host_complete(const ra_host_t *h, ra_call_t *call, ra_status status, const char *result_json, size_t len,
+                   const char *message) {
+  call_result r;
+  r.status = status;
+  r.result_json = result_json && len ? std::string(result_json, len) : "{}";
+  r.message = message ? message : "";
+  if (!self(h).env().calls->complete(call, std::move(r)))
+    misbehaving(h, "complete on an unknown or already completed call (ignored)");
+}
+
+ra_status host_spawn(const ra_host_t *h, const ra_call_t *call, const ra_spawn_spec_t *spec,
+                     const ra_spawn_sink_t *sink, char *err_buf, size_t err_cap) {
+  host_env &env = self(h).env();
+  auto ctx = env.calls->find(call);
+  if (!ctx) {
+    misbehaving(h, "spawn on an unknown or completed call");
+    write_buf(err_buf, err_cap, "unknown call");
+    return RA_INVALID_ARGUMENT;
+  }
+  if (!spec || spec->struct_size < offsetof(ra_spawn_spec_t, max_output) + sizeof(spec->max_output) || !spec->argv ||
+      !spec->argv[0] || !sink || !sink->on_exit) {
+    write_buf(err_buf, err_cap, "spawn: malformed spec or sink");
+    return RA_INVALID_ARGUMENT;
+  }
+  if (ctx->cancelled.load()) {
+    write_buf(err_buf, err_cap, "call was cancelled");
+    return RA_CANCELLED;
+  }
+  sandbox::spawn_request req;
+  for (size_t i = 0; spec->argv[i]; ++i) req.argv.emplace_back(spec->argv[i]);
+  if (spec->env)
+    for (size_t i = 0; spec->env[i]; ++i) req.extra_env.emplace_back(spec->env[i]);
+  if (spec->cwd) req.cwd = spec->cwd;
+  if (spec->stdin_data) {
+    req.has_stdin = true;
+    req.stdin_data.assign(spec->stdin_data, spec->stdin_len);
+  }
+  req.timeout_ms = spec->timeout_ms > 0 ? spec->timeout_ms : 0;
+  req.max_output = spec->max_output ? spec->max_output : env.default_max_output;
+
+  // The core checks every command line a plugin runs, whatever the plugin checked itself.
+  auto d = env.authorize(*ctx, RA_PERM_EXEC, command_line_of(req.argv));
+  if (!d.allowed) {
+    write_buf(err_buf, err_cap, d.reason);
+    return RA_PERMISSION_DENIED;
+  }
+  req.profile = env.sandbox_profile(ctx->mode);
+
+  ra_spawn_sink_t s = *sink;
+  req.on_output = [s](int stream, std::string_view data) {
+    if (s.on_output) s.on_output(s.user_data, stream, data.data(), data.size());
+  };
+  req.on_exit = [s](const sandbox::spawn_result &r) {
+    ra_spawn_result_t out{};
+    out.struct_size = sizeof out;
+    out.status = RA_OK;
+    out.exit_code = r.exit_code;
+    out.term_signal = r.term_signal;
+    out.timed_out = r.timed_out;
+    out.cancelled = r.cancelled;
+    out.stdout_truncated = r.stdout_truncated;
+    out.stderr_truncated = r.stderr_truncated;
+    out.stdout_bytes = r.stdout_bytes;
+    out.stderr_bytes = r.stderr_bytes;
+    out.duration_ms = r.duration_ms;
+    out.sandboxed = r.sandboxed;
+    s.on_exit(s.user_data, &out);
+  };
+  auto proc = env.spawner->spawn(std::move(req));
+  if (!proc) {
+    write_buf(err_buf, err_cap, proc.error().message());
+    return proc.error().code();
+  }
+  {
+    std::lock_guard lock(ctx->mu);
+    ctx->processes.push_back(*proc);
+  }
+  // Cancelled between the check above and now: make sure the new group dies too.
+  if (ctx->cancelled.load() || ctx->completed.load()) sandbox::process_supervisor::cancel(*proc);
+  return RA_OK;
+}
+
+ra_status host_post_work(const ra_host_t *h, void (*fn)(void *), void *ud) {
+  if (!fn) return RA_INVALID_ARGUMENT;
+  return self(h).env().post_work([fn, ud] { fn(ud); }) ? RA_OK : RA_UNAVAILABLE;
+}
+
+size_t host_data_dir(const ra_host_t *h, char *buf, size_t cap) {
+  auto dir = self(h).env().plugin_data_root / self(h).plugin_id();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  std::string p = dir.string();
+  write_buf(buf, cap, p);
+  return p.size();
+}
+
+void host_tools_changed(const ra_host_t *h) {
+  if (self(h).env().tools_changed) self(h).env().tools_changed(self(h).plugin_id());
+}
+
+ra_status host_backup(const ra_host_t *h, const ra_call_t *call, const char *path, char *out_buf, size_t out_cap) {
+  auto ctx = self(h).env().calls->find(call);
+  if (!ctx) {
+    misbehaving(h, "backup on an unknown or completed call");
+    return RA_INVALID_ARGUMENT;
+  }
+  if (!path) return RA_INVALID_ARGUMENT;
+  auto r = self(h).env().backup(*ctx, path);
+  if (!r) {
+    write_buf(out_buf, out_cap, r.error().message());
+    return r.error().code();
+  }
+  write_buf(out_buf, out_cap, *r);
+  return RA_OK;
+}
+
+}  // namespace
+
+plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_minor, host_env *env)
+    : id_(std::move(plugin_id)), env_(env) {
+  table_.struct_size = sizeof table_;
+  table_.abi_major = RA_ABI_MAJOR;
+  table_.abi_minor = negotiated_minor;
+  table_.host_data = this;
+  table_.host_version = env_->host_version.c_str();
+  table_.log = host_log;
+  table_.authorize = host_authorize;
+  table_.progress = host_progress;
+  table_.emit = host_emit;
+  table_.is_cancelled = host_is_cancelled;
+  table_.complete = host_complete;
+  table_.spawn = host_spawn;
+  table_.post_work = host_post_work;
+  table_.data_dir = host_data_dir;
+  table_.tools_changed = host_tools_changed;
+  table_.backup = host_backup;
+}
+
+std::string command_line_of(const std::vector<std::string> &argv) {
+  auto base = [](const std::string &p) {
+    auto slash = p.rfind('/');
+    return slash == std::string::npos ? p : p.substr(slash + 1);
+  };
+  if (argv.size() == 3 && argv[1] == "-c") {
+    std::string b = base(argv[0]);
+    if (b == "sh" || b == "bash" || b == "dash" || b == "zsh") return argv[2];
+  }
+  std::string out;
+  for (const auto &a : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`|;&<>(){}*?[]~#!") == std::string::npos;
+    if (plain) {
+      out += a;
+    } else {
+      out += '\'';
+      for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += '\'';
+    }
+  }
+  return out;
+}
+
+}  // namespace ra::plugin_host

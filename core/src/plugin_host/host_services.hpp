@@ -1,0 +1,53 @@
+// plugin_host/host_services.hpp — the ra_host_t table each plugin gets. The table's C functions
+// forward to host_env, a small set of interfaces the daemon wires in at start-up (inversion: this
+// module never includes dispatch/ or the concrete policy objects).
+// Thread safety: the table may be used from any thread, as the thread tags of host.h say.
+#pragma once
+
+#include <remote_agents/host.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "plugin_host/call_tracker.hpp"
+#include "policy/policy.hpp"
+#include "sandbox/spawn.hpp"
+#include "util/status.hpp"
+
+namespace ra::plugin_host {
+
+struct host_env {
+  call_tracker *calls = nullptr;
+  sandbox::process_supervisor *spawner = nullptr;
+  std::function<bool(std::function<void()>)> post_work;
+  // Extra checks plugins ask for (host->authorize) and the check spawn applies to command lines.
+  std::function<policy::decision(const call_context &, ra_permission, std::string_view resource)> authorize;
+  std::function<sandbox::fs_profile(policy::mode)> sandbox_profile;
+  // Backup before overwrite; returns the backup path, "" when backups are off for the mode.
+  std::function<result<std::string>(const call_context &, std::string_view path)> backup;
+  std::function<void(std::string_view plugin_id)> tools_changed;
+  std::filesystem::path plugin_data_root;  // <data_dir>/plugins
+  uint64_t default_max_output = 131072;
+  std::string host_version;
+};
+
+// The ra_host_t of one plugin: carries the plugin id for log prefixes and its data dir.
+class plugin_host_table {
+ public:
+  plugin_host_table(std::string plugin_id, uint32_t negotiated_minor, host_env *env);
+  const ra_host_t *get() const { return &table_; }
+  const std::string &plugin_id() const { return id_; }
+  host_env &env() const { return *env_; }
+
+ private:
+  ra_host_t table_{};
+  std::string id_;
+  host_env *env_;
+};
+
+// The command line a spawn would run, for the policy check: "sh -c X" → X, else argv joined.
+std::string command_line_of(const std::vector<std::string> &argv);
+
+}  // namespace ra::plugin_host

@@ -1,0 +1,163 @@
+#include "runtime/runtime.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <thread>
+
+#include "build_config.h"
+#include "policy/backup_store.hpp"
+#include "runtime/builtin_tools.hpp"
+#include "sandbox/landlock.hpp"
+#include "sandbox/spawn.hpp"
+
+namespace ra {
+
+struct runtime::impl {
+  config::config cfg;
+  std::string agent_id;
+  std::filesystem::path data_dir;
+  policy::rules rules;
+  std::unique_ptr<policy::mode_store> modes;
+  std::unique_ptr<policy::backup_store> backups;
+  sandbox::process_supervisor spawner;
+  boost::asio::io_context main;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> main_guard;
+  std::thread main_thread;
+  std::unique_ptr<boost::asio::thread_pool> workers;
+  std::atomic<bool> accepting_work{true};
+  plugin_host::registry tools;
+  plugin_host::call_tracker calls;
+  plugin_host::host_env env;
+  std::unique_ptr<plugin_host::loader> loader;
+  std::unique_ptr<dispatch::dispatcher> dispatcher;
+  bool stopped = false;
+
+  // Runs fn on the main strand and waits for it (start-up and shutdown only).
+  template <class F>
+  auto on_main(F fn) {
+    std::packaged_task<decltype(fn())()> task(std::move(fn));
+    auto fut = task.get_future();
+    boost::asio::post(main, [&task] { task(); });
+    return fut.get();
+  }
+};
+
+runtime::runtime() : impl_(std::make_unique<impl>()) {}
+runtime::~runtime() { shutdown(); }
+
+dispatch::dispatcher &runtime::dispatcher() { return *impl_->dispatcher; }
+plugin_host::registry &runtime::tools() { return impl_->tools; }
+const plugin_host::loader &runtime::plugins() const { return *impl_->loader; }
+policy::mode_store &runtime::modes() { return *impl_->modes; }
+const config::config &runtime::cfg() const { return impl_->cfg; }
+const std::string &runtime::agent_id() const { return impl_->agent_id; }
+
+result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_options opts) {
+  std::unique_ptr<runtime> rt(new runtime());
+  impl &m = *rt->impl_;
+  m.data_dir = config::data_dir();
+  auto id = config::effective_agent_id(cfg, m.data_dir);
+  if (!id) return id.error();
+  m.agent_id = *id;
+  m.cfg = std::move(cfg);
+  const auto &sec = m.cfg.security;
+
+  m.rules.allowed_paths = sec.allowed_paths;
+  m.rules.denied_paths = sec.denied_paths;
+  m.rules.allowed_commands = sec.allowed_commands;
+  m.rules.denied_commands = sec.denied_commands;
+  m.rules.readonly_commands = sec.readonly_commands.empty() ? policy::default_readonly_commands() : sec.readonly_commands;
+  m.modes = std::make_unique<policy::mode_store>(m.data_dir, sec.mode);
+  std::filesystem::path backup_dir = sec.backup_dir.empty() ? m.data_dir / "backups" : std::filesystem::path(sec.backup_dir);
+  m.backups = std::make_unique<policy::backup_store>(backup_dir, sec.max_backup_versions);
+
+  if (sandbox::landlock_abi_version() == 0)
+    spdlog::warn("Landlock is not available: child processes are limited by the lexical policy only");
+
+  m.main_guard = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+      m.main.get_executor());
+  m.main_thread = std::thread([&m] { m.main.run(); });
+  unsigned n = std::max(2u, std::thread::hardware_concurrency());
+  m.workers = std::make_unique<boost::asio::thread_pool>(n);
+
+  plugin_host::host_env &env = m.env;
+  env.calls = &m.calls;
+  env.spawner = &m.spawner;
+  env.host_version = RA_VERSION;
+  env.plugin_data_root = m.data_dir / "plugins";
+  env.post_work = [&m](std::function<void()> fn) {
+    if (!m.accepting_work.load()) return false;
+    boost::asio::post(*m.workers, std::move(fn));
+    return true;
+  };
+  env.authorize = [&m](const plugin_host::call_context &ctx, ra_permission perm, std::string_view resource) {
+    auto d = policy::check_tool_class(ctx.mode, perm);
+    if (!d.allowed) return d;
+    char cwd[4096];
+    std::string_view here = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
+    switch (perm) {
+      case RA_PERM_EXEC: return policy::check_command(resource, ctx.mode, m.rules);
+      case RA_PERM_READ: return policy::check_path(resource, policy::access::read, ctx.mode, m.rules, here);
+      case RA_PERM_WRITE: return policy::check_path(resource, policy::access::write, ctx.mode, m.rules, here);
+      default: return policy::decision::allow();
+    }
+  };
+  env.sandbox_profile = [&m](policy::mode mode) {
+    sandbox::fs_profile p;
+    p.mode = mode;
+    p.writable_roots = m.rules.allowed_paths;
+    p.denied_paths = m.rules.denied_paths;
+    return p;
+  };
+  env.backup = [&m](const plugin_host::call_context &ctx, std::string_view path) -> result<std::string> {
+    if (ctx.mode != policy::mode::edit || !m.cfg.security.backup_enabled) return std::string();
+    auto r = m.backups->backup(std::filesystem::path(path));
+    if (!r) return r.error();
+    return r->string();
+  };
+
+  dispatch::dispatcher_deps deps;
+  deps.tools = &m.tools;
+  deps.calls = &m.calls;
+  deps.main = &m.main;
+  deps.current_mode = [&m] { return m.modes->current(); };
+  deps.rules = [&m]() -> const policy::rules & { return m.rules; };
+  m.dispatcher = std::make_unique<dispatch::dispatcher>(std::move(deps));
+
+  if (auto st = m.tools.add_all(builtin_tools(*rt)); !st) return st;
+
+  std::vector<std::string> dirs = opts.plugin_dirs;
+  dirs.insert(dirs.end(), m.cfg.plugin_path.begin(), m.cfg.plugin_path.end());
+  m.loader = std::make_unique<plugin_host::loader>(env, m.tools, plugin_host::plugin_search_path(dirs));
+  if (opts.load_plugins) {
+    auto st = m.on_main([&] { return m.loader->load_all(m.cfg.plugins); });
+    if (!st) return st;
+  }
+  return rt;
+}
+
+void runtime::cancel_all() { impl_->calls.cancel_all(); }
+policy::mode runtime::current_mode() const { return impl_->modes->current(); }
+
+void runtime::shutdown() {
+  impl &m = *impl_;
+  if (m.stopped) return;
+  m.stopped = true;
+  m.calls.cancel_all();
+  if (!m.calls.wait_idle(std::chrono::seconds(5)))
+    spdlog::warn("{} call(s) did not complete within 5 s of shutdown", m.calls.active());
+  if (m.loader && m.main_thread.joinable()) m.on_main([&] { m.loader->unload_all(); });
+  m.accepting_work = false;
+  m.spawner.shutdown();
+  if (m.workers) m.workers->join();
+  m.main_guard.reset();
+  m.main.stop();
+  if (m.main_thread.joinable()) m.main_thread.join();
+}
+
+}  // namespace ra

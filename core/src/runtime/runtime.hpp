@@ -1,0 +1,55 @@
+// runtime/runtime.hpp — assembles the core services of one daemon process from its config: the
+// main strand and worker pool, mode store and policy rules, backups, the process supervisor, the
+// plugin loader and registry, the core's built-in tools, and the dispatcher. Every frontend (the
+// CLI today; the relay link and MCP next) drives the process through this one object.
+// Thread safety: construct and shut down on one thread; dispatcher() is thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "dispatch/dispatcher.hpp"
+#include "plugin_host/loader.hpp"
+#include "policy/mode_store.hpp"
+#include "policy/policy.hpp"
+
+namespace ra {
+
+struct runtime_options {
+  std::vector<std::string> plugin_dirs;  // extra search dirs (flags), before config and env
+  bool load_plugins = true;
+};
+
+class runtime {
+ public:
+  // Starts everything; a required plugin that fails to load is an error (its one line).
+  static result<std::unique_ptr<runtime>> start(config::config cfg, runtime_options opts);
+  ~runtime();
+
+  dispatch::dispatcher &dispatcher();
+  plugin_host::registry &tools();
+  const plugin_host::loader &plugins() const;
+  policy::mode_store &modes();
+  const config::config &cfg() const;
+  const std::string &agent_id() const;
+  // Cancels every call in flight (their process groups are killed); new calls still run.
+  void cancel_all();
+  policy::mode current_mode() const;
+  // Stops plugins (outstanding calls are cancelled and given a moment to complete), kills child
+  // process groups, joins threads. Idempotent; also run by the destructor.
+  void shutdown();
+
+ private:
+  runtime();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// Information about this host, as get_info returns it (the reference's AgentInfo shape, plus the
+// loaded plugins and the sandbox).
+std::string host_info_json(const runtime &rt);
+
+}  // namespace ra

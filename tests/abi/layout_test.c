@@ -1,0 +1,64 @@
+/* ABI v1.0 layout on LP64 (x86_64, aarch64): these offsets are a promise. A failing assert here
+ * means a struct was reordered or a field retyped — an ABI break (rules R10–R12 of abi.md). */
+#include <remote_agents/remote_agents.h>
+
+#include <assert.h>
+#include <stddef.h>
+
+#if defined(__LP64__)
+static_assert(offsetof(ra_plugin_entry_t, abi_major) == 0, "entry: abi_major must come first");
+static_assert(offsetof(ra_plugin_entry_t, abi_minor) == 4, "entry.abi_minor");
+static_assert(offsetof(ra_plugin_entry_t, struct_size) == 8, "entry.struct_size");
+static_assert(offsetof(ra_plugin_entry_t, info) == 16, "entry.info");
+static_assert(offsetof(ra_plugin_entry_t, create) == 24, "entry.create");
+static_assert(sizeof(ra_plugin_entry_t) == 32, "entry size");
+
+static_assert(offsetof(ra_plugin_info_t, id) == 8, "info.id");
+static_assert(offsetof(ra_plugin_info_t, license) == 56, "info.license");
+static_assert(sizeof(ra_plugin_info_t) == 64, "info size");
+
+static_assert(offsetof(ra_tool_desc_t, name) == 8, "desc.name");
+static_assert(offsetof(ra_tool_desc_t, input_schema) == 32, "desc.input_schema");
+static_assert(offsetof(ra_tool_desc_t, output_schema) == 40, "desc.output_schema");
+static_assert(offsetof(ra_tool_desc_t, hints) == 48, "desc.hints");
+static_assert(offsetof(ra_tool_desc_t, permission) == 52, "desc.permission");
+static_assert(offsetof(ra_tool_desc_t, read_path_args) == 56, "desc.read_path_args");
+static_assert(offsetof(ra_tool_desc_t, write_path_args) == 64, "desc.write_path_args");
+static_assert(offsetof(ra_tool_desc_t, command_args) == 72, "desc.command_args");
+static_assert(sizeof(ra_tool_desc_t) == 80, "desc size");
+
+static_assert(offsetof(ra_call_t, id) == 8, "call.id");
+static_assert(offsetof(ra_call_t, tool) == 16, "call.tool");
+static_assert(offsetof(ra_call_t, args_json) == 24, "call.args_json");
+static_assert(offsetof(ra_call_t, args_len) == 32, "call.args_len");
+static_assert(offsetof(ra_call_t, caller) == 40, "call.caller");
+static_assert(offsetof(ra_call_t, mode) == 48, "call.mode");
+static_assert(offsetof(ra_call_t, deadline_ms) == 56, "call.deadline_ms");
+static_assert(offsetof(ra_call_t, plugin_ref) == 64, "call.plugin_ref");
+
+static_assert(offsetof(ra_instance_t, plugin_data) == 8, "instance.plugin_data");
+static_assert(offsetof(ra_instance_t, start) == 16, "instance.start");
+static_assert(offsetof(ra_instance_t, invoke) == 56, "instance.invoke");
+static_assert(offsetof(ra_instance_t, cancel) == 64, "instance.cancel");
+static_assert(offsetof(ra_instance_t, get_extension) == 72, "instance.get_extension");
+
+static_assert(offsetof(ra_host_t, abi_major) == 4, "host.abi_major");
+static_assert(offsetof(ra_host_t, host_data) == 16, "host.host_data");
+static_assert(offsetof(ra_host_t, log) == 32, "host.log");
+static_assert(offsetof(ra_host_t, authorize) == 40, "host.authorize");
+static_assert(offsetof(ra_host_t, complete) == 72, "host.complete");
+static_assert(offsetof(ra_host_t, spawn) == 80, "host.spawn");
+static_assert(offsetof(ra_host_t, post_work) == 88, "host.post_work");
+static_assert(offsetof(ra_host_t, data_dir) == 96, "host.data_dir");
+static_assert(offsetof(ra_host_t, tools_changed) == 104, "host.tools_changed");
+static_assert(offsetof(ra_host_t, backup) == 112, "host.backup");
+static_assert(offsetof(ra_host_t, reserved_dispatch) == 120, "host.reserved_dispatch");
+static_assert(offsetof(ra_host_t, reserved_subscribe) == 136, "host.reserved_subscribe");
+static_assert(sizeof(ra_host_t) == 144, "host size");
+
+static_assert(offsetof(ra_spawn_spec_t, argv) == 8, "spawn_spec.argv");
+static_assert(offsetof(ra_spawn_spec_t, max_output) == 56, "spawn_spec.max_output");
+static_assert(offsetof(ra_spawn_result_t, exit_code) == 16, "spawn_result.exit_code");
+#endif
+
+int main(void) { return 0; }

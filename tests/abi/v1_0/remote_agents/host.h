@@ -1,0 +1,138 @@
+/* remote_agents/host.h — the host service table plugins call (ABI v1).
+ *
+ * One append-only table of function pointers, like sqlite3_api_routines: new services are added
+ * at the end with RA_SINCE(1, n); nothing is ever reordered, retyped or removed. A plugin checks
+ * RA_HAS(host, ra_host_t, slot) before using anything newer than 1.0 [R10–R12].
+ * Thread tags are explained in plugin.h. */
+#ifndef REMOTE_AGENTS_HOST_H
+#define REMOTE_AGENTS_HOST_H
+
+#include "plugin.h"
+
+RA_BEGIN_DECLS
+
+typedef enum ra_log_level {
+  RA_LOG_TRACE = 0,
+  RA_LOG_DEBUG = 1,
+  RA_LOG_INFO = 2,
+  RA_LOG_WARN = 3,
+  RA_LOG_ERROR = 4,
+  RA_LOG_FORCE_32BIT = 0x7fffffff
+} ra_log_level;
+
+/* ---- Child processes (host->spawn) ---------------------------------------------------------- */
+enum {
+  RA_SPAWN_STDOUT = 1,
+  RA_SPAWN_STDERR = 2
+};
+
+typedef struct ra_spawn_spec {
+  uint32_t struct_size;
+  const char *const *argv;  /* NULL-terminated; argv[0] is looked up on PATH when it has no '/' */
+  const char *const *env;   /* NULL-terminated "KEY=VALUE" entries added to (or replacing in) the
+                               daemon's environment; may be NULL */
+  const char *cwd;          /* working directory, or NULL for the daemon's */
+  const char *stdin_data;   /* written to the child's stdin, then closed; NULL = /dev/null */
+  size_t stdin_len;
+  int64_t timeout_ms;       /* > 0: the whole process group is killed after this long */
+  uint64_t max_output;      /* per-stream bytes delivered to on_output; 0 = host default */
+} ra_spawn_spec_t;
+
+typedef struct ra_spawn_result {
+  uint32_t struct_size;
+  ra_status status;         /* RA_OK when the child ran (whatever its exit code) */
+  const char *error;        /* why it could not be started, when status != RA_OK */
+  int32_t exit_code;        /* exit status, or -1 when killed by a signal */
+  int32_t term_signal;      /* signal number that ended it, 0 when it exited */
+  bool timed_out;           /* killed by timeout_ms */
+  bool cancelled;           /* killed because the call was cancelled */
+  bool stdout_truncated;    /* more than max_output bytes were produced on stdout */
+  bool stderr_truncated;
+  uint64_t stdout_bytes;    /* bytes produced in total (delivered or not) */
+  uint64_t stderr_bytes;
+  int64_t duration_ms;
+  bool sandboxed;           /* the kernel sandbox (Landlock) for the call's mode was applied */
+} ra_spawn_result_t;
+
+typedef struct ra_spawn_sink {
+  uint32_t struct_size;
+  void *user_data;
+  /* [worker] Output as it arrives, in order per stream, never more than max_output per stream.
+   * `data` is borrowed for the duration of the callback. May be NULL. */
+  void (*on_output)(void *user_data, int stream, const char *data, size_t len);
+  /* [worker] Exactly once, after the whole process group is gone and all output was delivered.
+   * `result` is borrowed for the duration of the callback. */
+  void (*on_exit)(void *user_data, const ra_spawn_result_t *result);
+} ra_spawn_sink_t;
+
+/* ---- The service table --------------------------------------------------------------------- */
+struct ra_host {
+  uint32_t struct_size;
+  uint32_t abi_major;        /* RA_ABI_MAJOR of the host */
+  uint32_t abi_minor;        /* the negotiated minor for this plugin */
+  void *host_data;           /* the host's own; plugins must not touch it */
+  const char *host_version;  /* daemon version string */
+
+  /* RA_SINCE(1, 0) */
+
+  /* [any] Log one line. The host prefixes the plugin id; never pass secrets. */
+  void (*log)(const ra_host_t *host, ra_log_level level, const char *message);
+
+  /* [any] Ask the core for an additional policy check beyond what it did before invoke: may this
+   * call use `permission` (ra_permission) on `resource` (a path or a command line)? RA_OK =
+   * allowed; RA_PERMISSION_DENIED with the reason in reason_buf. Plugins may add checks, never
+   * skip them [R32]. */
+  ra_status (*authorize)(const ra_host_t *host, const ra_call_t *call, uint32_t permission,
+                         const char *resource, char *reason_buf, size_t reason_cap);
+
+  /* [any] Report progress: fraction in [0,1], or < 0 when unknown. `message` may be NULL. */
+  void (*progress)(const ra_host_t *host, const ra_call_t *call, double fraction,
+                   const char *message);
+
+  /* [any] Partial output of a running call (a JSON object, copied by the host). Returns
+   * RA_RESOURCE_EXHAUSTED when the consumer is slow: the plugin should slow down. */
+  ra_status (*emit)(const ra_host_t *host, const ra_call_t *call, const char *json, size_t len);
+
+  /* [any] True once the call was cancelled (by the caller, a deadline or shutdown). */
+  bool (*is_cancelled)(const ra_host_t *host, const ra_call_t *call);
+
+  /* [any] Finish the call: EXACTLY ONCE per successfully invoked call [R42]. `result_json` is a
+   * JSON object (copied); `message` is a human-readable error for non-OK statuses (may be NULL).
+   * After complete returns, `call` is gone. */
+  void (*complete)(const ra_host_t *host, ra_call_t *call, ra_status status,
+                   const char *result_json, size_t len, const char *message);
+
+  /* [any] Start a child process for `call` in the sandbox of the call's mode: no_new_privs, its
+   * own process group, Landlock (plan: no filesystem writes; edit: writes only where the policy
+   * allows). The host kills the whole group on timeout, on cancel and at shutdown. Events arrive
+   * through `sink` (copied); when RA_OK is returned, sink->on_exit is called exactly once. */
+  ra_status (*spawn)(const ra_host_t *host, const ra_call_t *call, const ra_spawn_spec_t *spec,
+                     const ra_spawn_sink_t *sink, char *err_buf, size_t err_cap);
+
+  /* [any] Run fn(user_data) on a host worker thread. */
+  ra_status (*post_work)(const ra_host_t *host, void (*fn)(void *user_data), void *user_data);
+
+  /* [any] This plugin's private state directory (created on demand), NUL-terminated into buf.
+   * Returns the length of the path; when it is >= cap the buffer was too small. */
+  size_t (*data_dir)(const ra_host_t *host, char *buf, size_t cap);
+
+  /* [main] The plugin's tool list changed; the host re-reads it (MCP notifications/tools/list_changed). */
+  void (*tools_changed)(const ra_host_t *host);
+
+  /* [worker] Before overwriting `path` in edit mode: copy its current contents into the backup
+   * store (with retention). Writes the backup's path into out_buf (may be NULL). RA_NOT_FOUND when
+   * there is nothing to back up; RA_OK with an empty path when backups are off for this mode. */
+  ra_status (*backup)(const ra_host_t *host, const ra_call_t *call, const char *path,
+                      char *out_buf, size_t out_cap);
+
+  /* Reserved for ABI 1.1 (relay and peer network): always NULL in 1.0. */
+  void *reserved_dispatch;  /* call tools on other peers (frontends, mapreduce, transfer) */
+  void *reserved_send;      /* send on a named peer-to-peer channel */
+  void *reserved_subscribe; /* receive on a named peer-to-peer channel */
+
+  /* RA_SINCE(1, 1): append below this line only. */
+};
+
+RA_END_DECLS
+
+#endif /* REMOTE_AGENTS_HOST_H */
