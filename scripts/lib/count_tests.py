@@ -23,13 +23,15 @@ junit = os.path.join(logs, "testlog.junit.xml")
 if os.path.exists(junit):
     for suite in ET.parse(junit).getroot().iter("testsuite"):
         for case in suite.findall("testcase"):
-            # gtest/TAP cases sit in a testsuite named after the Meson test; plain tests are
-            # testcases named after the Meson test inside the project's suite.
+            # Meson names a gtest/TAP suite "<project>.<project>:<suite> / <test>[.<gtest suite>]";
+            # plain tests are testcases named after the Meson test.
             owner = suite.get("name", "")
+            if owner not in verdicts and "." in owner.split(" / ", 1)[0]:
+                owner = owner.split(".", 1)[1]  # drop the "<project>." prefix
+            while owner not in verdicts and "." in owner.split(" / ", 1)[-1]:
+                owner = owner.rsplit(".", 1)[0]
             if owner not in verdicts:
                 owner = case.get("name", "")
-            if owner not in verdicts:
-                owner = next((n for n in verdicts if n.endswith(":" + suite.get("name", "")) or n == case.get("classname")), owner)
             c = cases.setdefault(owner, [0, 0, 0])
             if case.find("failure") is not None or case.find("error") is not None:
                 c[1] += 1

@@ -35,12 +35,17 @@ std::string outcome_json(const dispatch::outcome &o) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-bool result_says_failure(const std::string &result_json) {
+namespace {
+bool result_bool(const std::string &result_json, const char *key, bool value) {
   rapidjson::Document d;
   if (!json::parse(result_json, d) || !d.IsObject()) return false;
-  auto it = d.FindMember("success");
-  return it != d.MemberEnd() && it->value.IsBool() && !it->value.GetBool();
+  auto it = d.FindMember(key);
+  return it != d.MemberEnd() && it->value.IsBool() && it->value.GetBool() == value;
 }
+}  // namespace
+
+bool result_says_failure(const std::string &result_json) { return result_bool(result_json, "success", false); }
+bool result_says_timed_out(const std::string &result_json) { return result_bool(result_json, "timed_out", true); }
 
 std::string render_result(std::string_view, const std::string &result_json, bool streamed) {
   rapidjson::Document d;

@@ -16,5 +16,7 @@ std::string outcome_json(const dispatch::outcome &o);
 std::string render_result(std::string_view tool, const std::string &result_json, bool streamed);
 // Whether a successful call's result says the work itself failed ("success": false).
 bool result_says_failure(const std::string &result_json);
+// Whether the result reports that the work ran out of time ("timed_out": true).
+bool result_says_timed_out(const std::string &result_json);
 
 }  // namespace ra::cli

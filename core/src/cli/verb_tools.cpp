@@ -119,12 +119,25 @@ int verb_tools(const parsed_args &args) {
 
 int verb_call(const parsed_args &args) {
   if (args.positional.empty() || args.positional.size() > 2) {
-    std::fprintf(stderr, "usage: remote-agents call <tool> '<json arguments>' [--json] [--timeout-ms N]\n");
+    std::fprintf(stderr, "usage: remote-agents call <tool> ['<json arguments>' | -] [--json] [--timeout-ms N]\n");
     return exit_usage;
   }
   dispatch::request req;
   req.tool = args.positional[0];
   req.args_json = args.positional.size() > 1 ? args.positional[1] : "{}";
+  if (req.args_json == "-") {
+    // Arguments from stdin: for large ones (a single argv string is limited to 128 KiB).
+    req.args_json.clear();
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+      req.args_json.append(buf, n);
+      if (req.args_json.size() > json::max_bytes) {
+        std::fprintf(stderr, "remote-agents: arguments on stdin exceed %zu bytes\n", json::max_bytes);
+        return exit_usage;
+      }
+    }
+  }
   if (auto t = args.value("timeout-ms")) {
     char *end = nullptr;
     long long v = std::strtoll(t->c_str(), &end, 10);
@@ -170,7 +183,9 @@ int verb_call(const parsed_args &args) {
     std::fprintf(stderr, "remote-agents: %s: %s\n", dispatch::outcome_name(o.kind).data(), o.message.c_str());
   }
   switch (o.kind) {
-    case dispatch::outcome_kind::ok: return result_says_failure(o.result_json) ? exit_failed : exit_ok;
+    case dispatch::outcome_kind::ok:
+      if (result_says_timed_out(o.result_json)) return exit_timeout;
+      return result_says_failure(o.result_json) ? exit_failed : exit_ok;
     case dispatch::outcome_kind::denied: return exit_denied;
     case dispatch::outcome_kind::invalid: return exit_usage;
     case dispatch::outcome_kind::timeout: return exit_timeout;

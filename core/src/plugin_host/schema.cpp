@@ -74,6 +74,14 @@ std::vector<std::string> compiled_schema::property_names() const {
 status compiled_schema::validate(const rapidjson::Value &args) const {
   if (!args.IsObject())
     return invalid_argument(std::string("arguments must be a JSON object, got ") + json_type_name(args));
+  // Missing required arguments first: they say most about what the caller got wrong.
+  auto req = doc_.FindMember("required");
+  if (req != doc_.MemberEnd() && req->value.IsArray()) {
+    std::string missing;
+    for (auto &r : req->value.GetArray())
+      if (!args.HasMember(r.GetString())) missing += (missing.empty() ? "'" : ", '") + std::string(r.GetString()) + "'";
+    if (!missing.empty()) return invalid_argument("missing required argument " + missing);
+  }
   rapidjson::SchemaValidator v(impl_->schema);
   if (args.Accept(v)) return status::ok();
 
@@ -108,7 +116,12 @@ status compiled_schema::validate(const rapidjson::Value &args) const {
   } else if (keyword == "additionalProperties") {
     std::vector<std::string> known = property_names();
     std::string unknown, allowed;
+    // RapidJSON points either at the object or at the offending member: use the object.
     const rapidjson::Value *obj = rapidjson::Pointer(at == "/" ? "" : at.c_str()).Get(args);
+    if (obj && !obj->IsObject()) {
+      std::string parent = at.substr(0, at.rfind('/'));
+      obj = rapidjson::Pointer(parent.c_str()).Get(args);
+    }
     if (obj && obj->IsObject())
       for (auto it = obj->MemberBegin(); it != obj->MemberEnd(); ++it)
         if (std::find(known.begin(), known.end(), it->name.GetString()) == known.end())

@@ -7,6 +7,10 @@ namespace {
 
 // Substitutions nest; a limit keeps hostile input from exhausting the stack.
 constexpr int max_depth = 16;
+// How far we look for the "))" that makes "((" arithmetic, per attempt and in total. Bounded so that
+// many "((" cannot make parsing quadratic; an undecided expression is refused rather than guessed.
+constexpr size_t max_arithmetic = 16 * 1024;
+constexpr size_t arithmetic_budget = 1024 * 1024;
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }  // as in bash: \r, \v, \f are word chars
 bool is_meta(char c) {
@@ -105,7 +109,7 @@ struct heredoc_spec {
 
 class parser {
  public:
-  parser(std::string_view text, parsed_command &out) : s_(text), out_(out) {}
+  parser(std::string_view text, parsed_command &out, size_t &budget) : s_(text), out_(out), budget_(budget) {}
 
   // Parses until the end of input or, when closer is ')', the ')' that closes a $( or <(.
   bool parse_list(char closer, int depth) {
@@ -114,6 +118,7 @@ class parser {
     seg.depth = depth;
     int parens = 0;
     for (;;) {
+      if (!out_.error.empty()) return false;
       while (i_ < s_.size() && is_blank(s_[i_])) ++i_;
       if (i_ >= s_.size()) {
         if (closer != 0) return fail("unterminated command or process substitution");
@@ -177,8 +182,9 @@ class parser {
     }
   }
 
-  // An unquoted heredoc body: only \ $ and ` are special (quotes are literal).
-  bool scan_expanding_body(int depth) {
+  // An unquoted heredoc body or an arithmetic expression: only \ $ and ` are special (quotes
+  // are literal); substitutions found there are parsed as commands.
+  bool scan_substitutions(int depth) {
     while (i_ < s_.size()) {
       char c = s_[i_];
       word_builder scratch;
@@ -294,8 +300,8 @@ class parser {
         b.add_expansion(s_.substr(start, i_ - start));
         return true;
       }
-      i_ = start;
       if (!out_.error.empty()) return false;
+      i_ = start;
     }
     if (n == '(') {
       size_t start = i_;
@@ -332,54 +338,51 @@ class parser {
     return true;
   }
 
-  // At "((": reads an arithmetic expression up to the matching "))" into one word of `seg`. Like
-  // bash, if the parentheses do not close with "))" it is not arithmetic but nested subshells:
-  // then nothing is consumed and false is returned. Inside, only substitutions are code; operators
-  // such as << are arithmetic, so no heredoc starts here.
+  // At "((": an arithmetic expression up to the matching "))", kept as one word of `seg`. Like bash,
+  // if the parentheses do not close with "))" it is not arithmetic but nested subshells: then
+  // nothing is consumed and false is returned. Inside, only substitutions are code (so a << there
+  // starts no heredoc). Finding the end is a plain linear scan, so nesting cannot make retries
+  // exponential.
   bool read_arithmetic(segment &seg, int depth) {
-    size_t start = i_;
-    i_ += 2;
+    const size_t start = i_;
+    size_t j = start + 2;
     int parens = 2;
-    while (i_ < s_.size()) {
-      char c = s_[i_];
-      word_builder scratch;
-      if (c == '(') {
-        ++parens;
-        ++i_;
-      } else if (c == ')') {
-        ++i_;
-        if (--parens == 0) {
-          if (s_[i_ - 2] != ')') break;  // "…) )": not arithmetic
-          word w;
-          w.text = std::string(s_.substr(start, i_ - start));
-          w.expands = true;
-          w.leading_special = true;
-          seg.words.push_back(std::move(w));
-          return true;
-        }
-      } else if (c == '\\') {
-        i_ += 2;
-      } else if (c == '\'') {
-        size_t end = s_.find('\'', i_ + 1);
-        if (end == std::string_view::npos) break;
-        i_ = end + 1;
-      } else if (c == '"') {
-        ++i_;
-        if (!read_double_quoted(scratch, depth)) break;
-      } else if (c == '$') {
-        if (!read_dollar(scratch, depth, true)) break;
-      } else if (c == '`') {
-        if (!read_backtick(scratch, depth)) break;
-      } else {
-        ++i_;
+    while (j < s_.size() && parens > 0) {
+      if (j - start > max_arithmetic || budget_ == 0) {
+        return fail("arithmetic expression or nested parentheses too long to inspect");
       }
+      --budget_;
+      char c = s_[j];
+      if (c == '\\') {
+        j += 2;
+        continue;
+      }
+      if (c == '\'' || c == '"' || c == '`') {  // skip the quoted part
+        size_t k = j + 1;
+        while (k < s_.size() && s_[k] != c) k += (c != '\'' && s_[k] == '\\') ? 2 : 1;
+        j = k + 1;
+        continue;
+      }
+      if (c == '(') ++parens;
+      if (c == ')') --parens;
+      ++j;
     }
-    i_ = start;  // not arithmetic (or broken): the caller parses it another way
-    return false;
+    if (parens != 0 || j > s_.size() || s_[j - 2] != ')') return false;  // not "…))"
+    if (depth + 1 > max_depth) return fail("command nests too deeply");
+    parser sub(s_.substr(start + 2, j - start - 4), out_, budget_);
+    if (!sub.scan_substitutions(depth + 1)) return false;
+    word w;
+    w.text = std::string(s_.substr(start, j - start));
+    w.expands = true;
+    w.leading_special = true;
+    seg.words.push_back(std::move(w));
+    i_ = j;
+    return true;
   }
 
   // ${…}: may nest and may hold quotes and substitutions (${x:-$(cmd)}).
   bool read_braced(word_builder &b, int depth) {
+    if (depth > max_depth) return fail("command nests too deeply");  // ${x:-"${y:-"…
     size_t start = i_;
     i_ += 2;
     int braces = 1;
@@ -398,7 +401,7 @@ class parser {
         i_ = end + 1;
       } else if (c == '"') {
         ++i_;
-        if (!read_double_quoted(scratch, depth)) return false;
+        if (!read_double_quoted(scratch, depth + 1)) return false;
       } else if (c == '`') {
         if (!read_backtick(scratch, depth)) return false;
       } else if (c == '$' && peek(1) == '{') {
@@ -508,7 +511,7 @@ class parser {
     }
     out_.substitution = true;
     if (depth + 1 > max_depth) return fail("command nests too deeply");
-    parser sub(inner, out_);
+    parser sub(inner, out_, budget_);
     if (!sub.parse_list(0, depth + 1)) return false;
     b.add_expansion(s_.substr(start, i_ - start));
     return true;
@@ -570,8 +573,8 @@ class parser {
       }
       if (h.expands) {
         if (depth + 1 > max_depth) return fail("command nests too deeply");
-        parser sub(body, out_);
-        if (!sub.scan_expanding_body(depth + 1)) return false;
+        parser sub(body, out_, budget_);
+        if (!sub.scan_substitutions(depth + 1)) return false;
       }
       add_data_lines(body, depth);
     }
@@ -586,7 +589,7 @@ class parser {
       size_t eol = body.find('\n', pos);
       if (eol == std::string_view::npos) eol = body.size();
       parsed_command line;
-      parser sub(body.substr(pos, eol - pos), line);
+      parser sub(body.substr(pos, eol - pos), line, budget_);
       sub.parse_list(0, depth);
       for (segment &seg : line.segments) {
         seg.data = true;
@@ -599,6 +602,7 @@ class parser {
   std::string_view s_;
   size_t i_ = 0;
   parsed_command &out_;
+  size_t &budget_;  // shared by the nested parsers of one command
   std::vector<heredoc_spec> pending_;
 };
 
@@ -632,7 +636,8 @@ parsed_command parse_command(std::string_view text) {
     out.error = "command contains a NUL byte";
     return out;
   }
-  parser p(text, out);
+  size_t budget = arithmetic_budget;
+  parser p(text, out, budget);
   p.parse_list(0, 0);
   return out;
 }

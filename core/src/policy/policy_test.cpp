@@ -383,6 +383,30 @@ TEST(PolicyTest, TokenizerFlags) {
   EXPECT_FALSE(parse_command("ls >").ok());
 }
 
+// Hostile nesting must neither exhaust the stack nor take exponential time: every recursive path
+// of the tokenizer counts depth, and arithmetic detection is a linear scan.
+TEST(PolicyTest, PathologicalInputsAreBounded) {
+  auto repeat = [](std::string_view piece, size_t n) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += piece;
+    return out;
+  };
+  const std::string inputs[] = {
+      repeat("$(", 50000),         repeat("${x:-\"", 50000),  repeat("$((", 50000),
+      repeat("((", 50000),         repeat("(", 50000),         repeat("`", 50001),
+      repeat("$((1+", 30) + repeat("))", 30) + repeat("$(( (", 20),
+      repeat("cat <<E\n", 20000), repeat("sh -c '", 20000),   repeat("sudo ", 50000) + "rm -rf /",
+      repeat("a=1 ", 50000) + "ls", repeat("<", 50000),       repeat("\\", 50001),
+      repeat(":(){ :|:& };", 5000),
+  };
+  for (const std::string &in : inputs) {
+    for (mode m : all_modes) check_command(in, m, rules{});
+    hard_deny_reason(in);
+  }
+  EXPECT_FALSE(check_command(repeat("sudo ", 50000) + "rm -rf /", mode::bypass, rules{}).allowed);
+  EXPECT_FALSE(check_command(repeat("$(", 50000), mode::bypass, rules{}).allowed);
+}
+
 // ---- paths -------------------------------------------------------------------------------------------
 
 TEST(PolicyTest, NormalizePath) {

@@ -71,7 +71,7 @@ class sed_scanner {
         case 's': {
           if (i_ >= s_.size() || s_[i_] == '\\' || s_[i_] == '\n') return unreadable();
           char delim = s_[i_++];
-          if (!delimited(delim) || !delimited(delim)) return unreadable();
+          if (!delimited(delim, true) || !delimited(delim, false)) return unreadable();
           while (i_ < s_.size()) {
             char f = s_[i_];
             if (f == 'e') return std::string("the sed s///e flag runs the result as a command");
@@ -84,7 +84,7 @@ class sed_scanner {
         case 'y': {
           if (i_ >= s_.size() || s_[i_] == '\\' || s_[i_] == '\n') return unreadable();
           char delim = s_[i_++];
-          if (!delimited(delim) || !delimited(delim)) return unreadable();
+          if (!delimited(delim, false) || !delimited(delim, false)) return unreadable();
           break;
         }
         default:
@@ -95,6 +95,7 @@ class sed_scanner {
 
  private:
   char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  char peek_at(size_t k) const { return i_ + k < s_.size() ? s_[i_ + k] : '\0'; }
   void blanks() {
     while (peek() == ' ' || peek() == '\t') ++i_;
   }
@@ -103,16 +104,35 @@ class sed_scanner {
   }
   static std::optional<std::string> unreadable() { return std::string("the sed script could not be read"); }
 
-  // Past the closing delimiter of a regex or replacement (GNU sed ignores brackets here too).
-  bool delimited(char delim) {
+  // Past the closing delimiter of a regex or replacement. GNU sed ends a regex at the first
+  // unescaped delimiter; BSD sed (macOS) skips bracket expressions, so in "s/[/]/r/w out" the two
+  // disagree on where the regex ends. A delimiter inside brackets is therefore refused.
+  bool delimited(char delim, bool regex) {
+    bool bracket = false;
     while (i_ < s_.size()) {
       char c = s_[i_];
+      if (bracket) {
+        if (c == delim || (c == '\\' && peek_at(1) == ']')) return false;
+        if (c == ']') bracket = false;
+        ++i_;
+        continue;
+      }
       if (c == '\\') {
         i_ += 2;
         continue;
       }
       ++i_;
       if (c == delim) return true;
+      if (regex && c == '[') {
+        bracket = true;
+        if (peek() == '^') ++i_;
+        if (peek() == ']') ++i_;  // a leading ']' is literal
+        if (peek() == '[' && std::string_view(":=.").find(peek_at(1)) != std::string_view::npos) {
+          size_t close = s_.find(std::string{peek_at(1), ']'}, i_ + 2);  // [:class:] [=x=] [.x.]
+          if (close == std::string_view::npos || s_.substr(i_, close - i_).find(delim) != std::string_view::npos) return false;
+          i_ = close + 2;
+        }
+      }
     }
     return false;
   }
@@ -139,7 +159,7 @@ class sed_scanner {
     } else {
       return true;
     }
-    if (!delimited(delim)) return false;
+    if (!delimited(delim, true)) return false;
     while (peek() == 'I' || peek() == 'M') ++i_;
     return true;
   }
@@ -164,10 +184,9 @@ class awk_scanner {
       } else if (c == '\\') {
         i_ += 2;  // line continuation or a stray escape
       } else if (c == '/' && regex_ok_) {
-        // A regex literal ends at the first unescaped '/'. Ending too early only shows us more code.
-        ++i_;
-        while (i_ < p_.size() && p_[i_] != '/' && p_[i_] != '\n') i_ += p_[i_] == '\\' ? 2 : 1;
-        ++i_;
+        if (!skip_regex()) {
+          return std::string("an awk regex with '/' inside brackets ends differently in gawk and other awks");
+        }
         regex_ok_ = false;
       } else if (is_ident_start(c)) {
         size_t start = i_;
@@ -180,10 +199,11 @@ class awk_scanner {
         }
         regex_ok_ = false;  // after a name '/' is division; misreading a regex only shows more code
       } else if (c == '@') {
-        size_t start = ++i_;
-        while (i_ < p_.size() && is_ident_char(p_[i_])) ++i_;
-        std::string_view id = p_.substr(start, i_ - start);
-        if (id == "load" || id == "include") return std::string("gawk @load/@include loads code");
+        // @load, @include, and @f() — an indirect call, which can reach system().
+        return std::string("gawk @load/@include and indirect @calls are not allowed");
+      } else if ((c == '+' || c == '-') && n == c) {
+        i_ += 2;  // x++ / 2: after a postfix ++ or -- a '/' divides
+        regex_ok_ = false;
       } else if (is_digit(c) || (c == '.' && is_digit(n))) {
         while (i_ < p_.size() && (is_ident_char(p_[i_]) || p_[i_] == '.')) ++i_;
         regex_ok_ = false;
@@ -216,6 +236,34 @@ class awk_scanner {
   }
 
  private:
+  // At the opening '/': past the closing one. gawk and mawk skip [...] (so "/[/]/" is one regex), the
+  // one-true-awk does not; a '/' inside brackets is refused rather than guessed.
+  bool skip_regex() {
+    ++i_;
+    bool bracket = false;
+    while (i_ < p_.size() && p_[i_] != '\n') {
+      char c = p_[i_];
+      if (bracket) {
+        if (c == '/') return false;
+        if (c == ']') bracket = false;
+        i_ += c == '\\' ? 2 : 1;
+      } else if (c == '\\') {
+        i_ += 2;
+      } else if (c == '/') {
+        ++i_;
+        return true;
+      } else if (c == '[') {
+        bracket = true;
+        ++i_;
+        if (i_ < p_.size() && p_[i_] == '^') ++i_;
+        if (i_ < p_.size() && p_[i_] == ']') ++i_;
+      } else {
+        ++i_;
+      }
+    }
+    return true;  // unterminated: awk refuses it; what follows is scanned as code anyway
+  }
+
   bool skip_string() {
     ++i_;
     while (i_ < p_.size()) {

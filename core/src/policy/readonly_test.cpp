@@ -215,6 +215,10 @@ TEST(ReadonlyTest, SedMustNotWriteOrExecute) {
       {"sed s/a/b/ *", false, "literal"},  // a file named -i would become an option
       {"sed s/a/b/ ./*.txt", true},
       {"sed 's/a/b' f", false, "could not be read"},
+      {"sed 's/[/]/r/w out' f", false, "could not be read"},  // BSD sed reads w out as a flag
+      {"sed 's/[a-z]/X/g; s/[\\t ]*$//' f", true},
+      {"sed -n '/[[:digit:]]\\{3\\}/p' f", true},
+      {"sed 's|[^/]*$||' f", true},
   });
 }
 
@@ -262,6 +266,11 @@ TEST(ReadonlyTest, SortFindAwkAndFriends) {
       {"awk --source='{print}' f", true},
       {"awk -W exec x", false, "load code"},
       {"awk -v n=3 'NR==n' f", true},
+      {"awk '{ x++ / 2; print > \"out\"; y = 1 / 1 }' f", false, "redirection"},
+      {"awk '/[/]+/ { print > \"f\" } # /' f", false, "inside brackets"},
+      {"awk '/[a-z]+/ && /[[:digit:]]/ { n++ } END { print n }' f", true},
+      {"awk '/[\\t ]+$/ { n++ }' f", true},
+      {"awk 'BEGIN { f = \"system\"; @f(\"id\") }'", false, "indirect"},
       {"awk -- '{print}' f", true},
       {"awk -o '{print}' f", false, "load code"},  // --pretty-print writes awkprof.out
       {"uniq in.txt", true},
