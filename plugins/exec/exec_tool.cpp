@@ -173,7 +173,8 @@ std::optional<exec_args> parse_args(std::string_view args_json, const exec_setti
   }
   exec_args a;
   a.command.assign(d["command"].GetString(), d["command"].GetStringLength());
-  a.timeout_ms = d.HasMember("timeout_ms") && d["timeout_ms"].IsInt64() ? d["timeout_ms"].GetInt64() : s.default_timeout_ms;
+  a.timeout_ms =
+      d.HasMember("timeout_ms") && d["timeout_ms"].IsInt64() ? d["timeout_ms"].GetInt64() : s.default_timeout_ms;
   if (d.HasMember("cwd") && d["cwd"].IsString()) a.cwd = d["cwd"].GetString();
   a.env = s.env;
   if (d.HasMember("env") && d["env"].IsObject()) {
@@ -238,7 +239,8 @@ std::string result_json(const std::string &out, const std::string &err_in, const
                         int64_t timeout_ms) {
   std::string err = err_in;
   // The reference appends this line; kept so that its users' expectations hold.
-  if (r.timed_out) err += std::string(err.empty() ? "" : "\n") + "[command timed out after " + std::to_string(timeout_ms) + "ms]";
+  if (r.timed_out)
+    err += std::string(err.empty() ? "" : "\n") + "[command timed out after " + std::to_string(timeout_ms) + "ms]";
   rapidjson::StringBuffer buf;
   writer w(buf);
   w.StartObject();

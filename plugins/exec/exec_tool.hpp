@@ -16,9 +16,9 @@ namespace ra_exec {
 
 struct exec_settings {
   std::string shell = "/bin/sh";
-  int64_t default_timeout_ms = 300'000;  // [security] command_timeout in the reference
-  uint64_t max_output_bytes = 131'072;   // per stream, default
-  uint64_t max_output_limit = 64u << 20; // the most a caller may ask for per stream
+  int64_t default_timeout_ms = 300'000;   // [security] command_timeout in the reference
+  uint64_t max_output_bytes = 131'072;    // per stream, default
+  uint64_t max_output_limit = 64u << 20;  // the most a caller may ask for per stream
   std::vector<std::string> env = {"LANG=C.UTF-8", "LC_ALL=C.UTF-8"};
 };
 
@@ -54,8 +54,7 @@ class utf8_chunker {
 std::string partial_event(int stream, std::string_view data);
 
 // The final result object.
-std::string result_json(const std::string &out, const std::string &err, const ra_spawn_result_t &r,
-                        int64_t timeout_ms);
+std::string result_json(const std::string &out, const std::string &err, const ra_spawn_result_t &r, int64_t timeout_ms);
 
 extern const char *const input_schema;
 extern const char *const output_schema;

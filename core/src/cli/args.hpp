@@ -13,9 +13,9 @@
 namespace ra::cli {
 
 struct parsed_args {
-  std::string verb;                       // "" when none was given
-  std::vector<std::string> positional;    // after the verb
-  std::vector<std::string> after_dashes;  // everything after "--"
+  std::string verb;                                        // "" when none was given
+  std::vector<std::string> positional;                     // after the verb
+  std::vector<std::string> after_dashes;                   // everything after "--"
   std::map<std::string, std::vector<std::string>> values;  // --name value (repeatable)
   std::map<std::string, bool> switches;                    // --json, --no-agent, ...
   bool has(const std::string &sw) const { return switches.count(sw) > 0; }

@@ -32,8 +32,10 @@ int verb_config(const parsed_args &args) {
     return exit_usage;
   }
   std::optional<std::filesystem::path> path;
-  if (check && args.positional.size() > 1) path = args.positional[1];
-  else if (auto c = args.value("config")) path = *c;
+  if (check && args.positional.size() > 1)
+    path = args.positional[1];
+  else if (auto c = args.value("config"))
+    path = *c;
 
   auto loaded = config::load(path);
   if (!loaded) {

@@ -18,13 +18,20 @@ namespace {
 
 const char *permission_name(ra_permission p) {
   switch (p) {
-    case RA_PERM_READ: return "read";
-    case RA_PERM_WRITE: return "write";
-    case RA_PERM_EXEC: return "exec";
-    case RA_PERM_NETWORK: return "network";
-    case RA_PERM_INFO: return "info";
-    case RA_PERM_ADMIN: return "admin";
-    default: return "?";
+    case RA_PERM_READ:
+      return "read";
+    case RA_PERM_WRITE:
+      return "write";
+    case RA_PERM_EXEC:
+      return "exec";
+    case RA_PERM_NETWORK:
+      return "network";
+    case RA_PERM_INFO:
+      return "info";
+    case RA_PERM_ADMIN:
+      return "admin";
+    default:
+      return "?";
   }
 }
 
@@ -186,10 +193,14 @@ int verb_call(const parsed_args &args) {
     case dispatch::outcome_kind::ok:
       if (result_says_timed_out(o.result_json)) return exit_timeout;
       return result_says_failure(o.result_json) ? exit_failed : exit_ok;
-    case dispatch::outcome_kind::denied: return exit_denied;
-    case dispatch::outcome_kind::invalid: return exit_usage;
-    case dispatch::outcome_kind::timeout: return exit_timeout;
-    default: return exit_failed;
+    case dispatch::outcome_kind::denied:
+      return exit_denied;
+    case dispatch::outcome_kind::invalid:
+      return exit_usage;
+    case dispatch::outcome_kind::timeout:
+      return exit_timeout;
+    default:
+      return exit_failed;
   }
 }
 

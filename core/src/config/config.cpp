@@ -31,9 +31,11 @@ using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 // A value quoted for a message: control characters escaped, long text cut, so that a fuzzer's or
 // a binary file's bytes cannot garble the terminal or blow up a log line.
 std::string printable(std::string_view s) {
-  constexpr size_t max_len = 64;
+  size_t cut = std::min<size_t>(s.size(), 64);
+  while (cut > 0 && cut < s.size() && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80)
+    --cut;  // never split a UTF-8 sequence
   std::string out;
-  for (size_t i = 0; i < s.size() && i < max_len; ++i) {
+  for (size_t i = 0; i < cut; ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7f) {
       static const char hex[] = "0123456789abcdef";
@@ -44,22 +46,32 @@ std::string printable(std::string_view s) {
       out += static_cast<char>(c);
     }
   }
-  if (s.size() > max_len) out += "...";
+  if (cut < s.size()) out += "...";
   return out;
 }
 
 std::string_view type_name(toml::node_type t) {
   switch (t) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -76,8 +88,8 @@ bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
 }
 
 struct pending_plugin_config {
-  size_t index;                 // into config::plugins
-  const toml::table *table;     // [plugins.<id>.config], or null
+  size_t index;              // into config::plugins
+  const toml::table *table;  // [plugins.<id>.config], or null
 };
 
 struct parse_context {
@@ -92,8 +104,7 @@ struct parse_context {
     return invalid_argument(where(r) + what);
   }
   void warn_at(const toml::source_region &r, std::string what) {
-    warnings.push_back({file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column),
-                        std::move(what)});
+    warnings.push_back({file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column), std::move(what)});
   }
 };
 
@@ -115,37 +126,34 @@ std::vector<entry> in_file_order(const toml::table &t) {
 
 // ---- typed readers -----------------------------------------------------------------------------
 
-status wrong_type(const parse_context &cx, const toml::node &n, const std::string &name,
-                  std::string_view expected) {
-  return cx.error_at(n.source(), name + ": expected " + std::string(expected) + ", got " +
-                                     std::string(type_name(n.type())));
+status wrong_type(const parse_context &cx, const toml::node &n, const std::string &name, std::string_view expected) {
+  return cx.error_at(n.source(),
+                     name + ": expected " + std::string(expected) + ", got " + std::string(type_name(n.type())));
 }
 
-status read_string(const parse_context &cx, const toml::node &n, const std::string &name,
-                   std::string &out) {
+status read_string(const parse_context &cx, const toml::node &n, const std::string &name, std::string &out) {
   const auto *s = n.as_string();
   if (s == nullptr) return wrong_type(cx, n, name, "a string");
   out = s->get();
   return {};
 }
 
-status read_bool(const parse_context &cx, const toml::node &n, const std::string &name,
-                 bool &out) {
+status read_bool(const parse_context &cx, const toml::node &n, const std::string &name, bool &out) {
   const auto *b = n.as_boolean();
   if (b == nullptr) return wrong_type(cx, n, name, "a boolean (true or false)");
   out = b->get();
   return {};
 }
 
-status read_u64(const parse_context &cx, const toml::node &n, const std::string &name,
-                uint64_t &out, uint64_t min = 0) {
+status read_u64(const parse_context &cx, const toml::node &n, const std::string &name, uint64_t &out,
+                uint64_t min = 0) {
   const auto *i = n.as_integer();
   if (i == nullptr) return wrong_type(cx, n, name, "a non-negative integer");
   int64_t v = i->get();
   if (v < 0) return cx.error_at(n.source(), name + ": must not be negative (got " + std::to_string(v) + ")");
   if (static_cast<uint64_t>(v) < min)
-    return cx.error_at(n.source(), name + ": must be at least " + std::to_string(min) + " (got " +
-                                       std::to_string(v) + ")");
+    return cx.error_at(n.source(),
+                       name + ": must be at least " + std::to_string(min) + " (got " + std::to_string(v) + ")");
   out = static_cast<uint64_t>(v);
   return {};
 }
@@ -167,8 +175,8 @@ status read_string_list(const parse_context &cx, const toml::node &n, const std:
 }
 
 // "invalid value 'x'" with a did-you-mean when one is close, else the full list of choices.
-status bad_choice(const parse_context &cx, const toml::node &n, const std::string &name,
-                  std::string_view value, std::span<const std::string_view> choices) {
+status bad_choice(const parse_context &cx, const toml::node &n, const std::string &name, std::string_view value,
+                  std::span<const std::string_view> choices) {
   std::string msg = name + ": invalid value '" + printable(value) + "' (";
   if (auto s = did_you_mean(value, choices)) {
     msg += "did you mean '" + std::string(*s) + "'?";
@@ -284,10 +292,8 @@ const key_spec autonomous_specs[] = {
        c.autonomous.enabled = on;
        return status{};
      }},
-    {"runner",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_string_list(cx, n, name, c.autonomous.runner);
-     }},
+    {"runner", [](parse_context &cx, const toml::node &n, const std::string &name,
+                  config &c) { return read_string_list(cx, n, name, c.autonomous.runner); }},
     {"workdir",
      [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
        std::string dir;
@@ -295,10 +301,8 @@ const key_spec autonomous_specs[] = {
        c.autonomous.workdir = std::move(dir);
        return status{};
      }},
-    {"timeout",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_u64(cx, n, name, c.autonomous.timeout);
-     }},
+    {"timeout", [](parse_context &cx, const toml::node &n, const std::string &name,
+                   config &c) { return read_u64(cx, n, name, c.autonomous.timeout); }},
 };
 
 std::vector<std::string_view> names_of(std::span<const key_spec> specs) {
@@ -318,8 +322,7 @@ void unknown_key(parse_context &cx, const toml::key &k, std::string_view table,
   if (!table.empty()) msg += " in [" + std::string(table) + "]";
   if (auto s = did_you_mean(k.str(), candidates)) {
     msg += " (did you mean '" + std::string(*s) + "'?)";
-  } else if (auto top = names_of(top_specs());
-             !table.empty() && std::ranges::find(top, k.str()) != top.end()) {
+  } else if (auto top = names_of(top_specs()); !table.empty() && std::ranges::find(top, k.str()) != top.end()) {
     msg += " (top-level keys must come before the first [table] header)";
   } else {
     for (std::string_view other : {"security", "autonomous"}) {
@@ -334,8 +337,8 @@ void unknown_key(parse_context &cx, const toml::key &k, std::string_view table,
   cx.warn_at(k.source(), std::move(msg));
 }
 
-status walk(parse_context &cx, const toml::table &t, std::string_view table,
-            std::span<const key_spec> specs, config &c) {
+status walk(parse_context &cx, const toml::table &t, std::string_view table, std::span<const key_spec> specs,
+            config &c) {
   auto candidates = names_of(specs);
   for (auto [k, v] : in_file_order(t)) {
     std::string_view key = k->str();  // named: clang 14 cannot capture structured bindings
@@ -350,8 +353,8 @@ status walk(parse_context &cx, const toml::table &t, std::string_view table,
   return {};
 }
 
-status walk_table(parse_context &cx, const toml::node &n, const std::string &name,
-                  std::span<const key_spec> specs, config &c) {
+status walk_table(parse_context &cx, const toml::node &n, const std::string &name, std::span<const key_spec> specs,
+                  config &c) {
   const auto *t = n.as_table();
   if (t == nullptr) return wrong_type(cx, n, name, "a table");
   return walk(cx, *t, name, specs, c);
@@ -360,8 +363,8 @@ status walk_table(parse_context &cx, const toml::node &n, const std::string &nam
 status read_plugin(parse_context &cx, const toml::key &k, const toml::node &n, config &c) {
   std::string id(k.str());
   if (!is_valid_plugin_id(id))
-    return cx.error_at(k.source(), "invalid plugin id '" + printable(id) +
-                                       "' (ids match [a-z0-9][a-z0-9._-]{0,63}, without '..')");
+    return cx.error_at(k.source(),
+                       "invalid plugin id '" + printable(id) + "' (ids match [a-z0-9][a-z0-9._-]{0,63}, without '..')");
   std::string name = "plugins." + id;
   const auto *t = n.as_table();
   if (t == nullptr) return wrong_type(cx, n, name, "a table");
@@ -385,6 +388,14 @@ status read_plugin(parse_context &cx, const toml::key &k, const toml::node &n, c
       unknown_key(cx, *pk, name, plugin_keys);
     }
   }
+  // A table for a default plugin replaces its implicit entry in place (indices stay valid).
+  for (size_t i = 0; i < c.plugins.size(); ++i) {
+    if (c.plugins[i].id == e.id && c.plugins[i].implicit) {
+      c.plugins[i] = std::move(e);
+      cx.plugin_configs.push_back({i, config_table});
+      return {};
+    }
+  }
   c.plugins.push_back(std::move(e));
   cx.plugin_configs.push_back({c.plugins.size() - 1, config_table});
   return {};
@@ -406,33 +417,24 @@ const key_spec top_level_specs[] = {
        if (!v.empty()) c.name = std::move(v);  // "" keeps the hostname: a peer needs a name
        return status{};
      }},
-    {"room",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_string(cx, n, name, c.room);
-     }},
-    {"token",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_string(cx, n, name, c.token);
-     }},
+    {"room", [](parse_context &cx, const toml::node &n, const std::string &name,
+                config &c) { return read_string(cx, n, name, c.room); }},
+    {"token", [](parse_context &cx, const toml::node &n, const std::string &name,
+                 config &c) { return read_string(cx, n, name, c.token); }},
     {"relay_url",
      [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
        std::string url;
        if (status s = read_string(cx, n, name, url); !s) return s;
        // Caught here, with a line number, instead of as a connect failure on every retry.
        if (!starts_with_ignoring_case(url, "ws://") && !starts_with_ignoring_case(url, "wss://"))
-         return cx.error_at(n.source(), name + ": expected a ws:// or wss:// URL, got '" +
-                                            printable(url) + "'");
+         return cx.error_at(n.source(), name + ": expected a ws:// or wss:// URL, got '" + printable(url) + "'");
        c.relay_url = std::move(url);
        return status{};
      }},
-    {"tags",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_string_list(cx, n, name, c.tags);
-     }},
-    {"accepts_commands",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_bool(cx, n, name, c.accepts_commands);
-     }},
+    {"tags", [](parse_context &cx, const toml::node &n, const std::string &name,
+                config &c) { return read_string_list(cx, n, name, c.tags); }},
+    {"accepts_commands", [](parse_context &cx, const toml::node &n, const std::string &name,
+                            config &c) { return read_bool(cx, n, name, c.accepts_commands); }},
     {"log_level",
      [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
        std::string text;
@@ -442,18 +444,12 @@ const key_spec top_level_specs[] = {
        c.log_level = std::move(*level);
        return status{};
      }},
-    {"plugin_path",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return read_string_list(cx, n, name, c.plugin_path);
-     }},
-    {"security",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return walk_table(cx, n, name, security_specs, c);
-     }},
-    {"autonomous",
-     [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
-       return walk_table(cx, n, name, autonomous_specs, c);
-     }},
+    {"plugin_path", [](parse_context &cx, const toml::node &n, const std::string &name,
+                       config &c) { return read_string_list(cx, n, name, c.plugin_path); }},
+    {"security", [](parse_context &cx, const toml::node &n, const std::string &name,
+                    config &c) { return walk_table(cx, n, name, security_specs, c); }},
+    {"autonomous", [](parse_context &cx, const toml::node &n, const std::string &name,
+                      config &c) { return walk_table(cx, n, name, autonomous_specs, c); }},
     {"plugins",
      [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
        const auto *t = n.as_table();
@@ -476,36 +472,44 @@ void write_as_text(json_writer &w, const T &value) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-status to_json(const parse_context &cx, const toml::node &n, const std::string &name,
-               json_writer &w, int depth) {
+status to_json(const parse_context &cx, const toml::node &n, const std::string &name, json_writer &w, int depth) {
   if (depth > max_json_depth)
-    return cx.error_at(n.source(), name + ": nested more than " + std::to_string(max_json_depth) +
-                                       " levels deep");
+    return cx.error_at(n.source(), name + ": nested more than " + std::to_string(max_json_depth) + " levels deep");
   switch (n.type()) {
     case toml::node_type::string: {
       const std::string &s = n.as_string()->get();
       w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
       return {};
     }
-    case toml::node_type::integer: w.Int64(n.as_integer()->get()); return {};
+    case toml::node_type::integer:
+      w.Int64(n.as_integer()->get());
+      return {};
     case toml::node_type::floating_point: {
       double d = n.as_floating_point()->get();
       if (!std::isfinite(d))
-        return cx.error_at(n.source(), name + ": inf and nan cannot be passed to a plugin (JSON "
-                                              "has no such numbers)");
+        return cx.error_at(n.source(), name +
+                                           ": inf and nan cannot be passed to a plugin (JSON "
+                                           "has no such numbers)");
       w.Double(d);
       return {};
     }
-    case toml::node_type::boolean: w.Bool(n.as_boolean()->get()); return {};
-    case toml::node_type::date: write_as_text(w, n.as_date()->get()); return {};
-    case toml::node_type::time: write_as_text(w, n.as_time()->get()); return {};
-    case toml::node_type::date_time: write_as_text(w, n.as_date_time()->get()); return {};
+    case toml::node_type::boolean:
+      w.Bool(n.as_boolean()->get());
+      return {};
+    case toml::node_type::date:
+      write_as_text(w, n.as_date()->get());
+      return {};
+    case toml::node_type::time:
+      write_as_text(w, n.as_time()->get());
+      return {};
+    case toml::node_type::date_time:
+      write_as_text(w, n.as_date_time()->get());
+      return {};
     case toml::node_type::array: {
       const auto &a = *n.as_array();
       w.StartArray();
       for (size_t i = 0; i < a.size(); ++i)
-        if (status s = to_json(cx, *a.get(i), name + "[" + std::to_string(i) + "]", w, depth + 1); !s)
-          return s;
+        if (status s = to_json(cx, *a.get(i), name + "[" + std::to_string(i) + "]", w, depth + 1); !s) return s;
       w.EndArray();
       return {};
     }
@@ -519,7 +523,8 @@ status to_json(const parse_context &cx, const toml::node &n, const std::string &
       w.EndObject();
       return {};
     }
-    case toml::node_type::none: break;
+    case toml::node_type::none:
+      break;
   }
   return cx.error_at(n.source(), name + ": unsupported value");
 }
@@ -550,6 +555,9 @@ status convert_plugin_configs(const parse_context &cx, config &c) {
     w.EndObject();
     e.config_json.assign(buf.GetString(), buf.GetSize());
   }
+  for (auto &e : c.plugins)
+    if (e.implicit && e.id == "exec")
+      e.config_json = "{\"default_timeout_secs\":" + std::to_string(c.security.command_timeout) + "}";
   return {};
 }
 
@@ -580,9 +588,12 @@ std::string diagnostic::to_string() const {
 
 std::string_view plugin_load_name(plugin_load l) {
   switch (l) {
-    case plugin_load::required: return "required";
-    case plugin_load::optional: return "optional";
-    case plugin_load::disabled: return "disabled";
+    case plugin_load::required:
+      return "required";
+    case plugin_load::optional:
+      return "optional";
+    case plugin_load::disabled:
+      return "disabled";
   }
   return "optional";
 }
@@ -614,6 +625,16 @@ std::vector<std::string_view> known_keys(std::string_view table) {
 config defaults() {
   config c;
   c.name = default_name();
+  for (const char *id : default_plugin_ids) {
+    plugin_entry e;
+    e.id = id;
+    e.load = plugin_load::optional;
+    e.implicit = true;
+    e.config_json = id == std::string_view("exec")
+                        ? "{\"default_timeout_secs\":" + std::to_string(c.security.command_timeout) + "}"
+                        : "{}";
+    c.plugins.push_back(std::move(e));
+  }
   return c;
 }
 
@@ -624,8 +645,8 @@ result<loaded> parse_text(std::string_view text, const std::string &file_name) {
     return parse_document(root, file_name);
   } catch (const toml::parse_error &e) {
     const auto &at = e.source().begin;
-    return invalid_argument(file_name + ":" + std::to_string(at.line) + ":" +
-                            std::to_string(at.column) + ": " + std::string(e.description()));
+    return invalid_argument(file_name + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": " +
+                            std::string(e.description()));
   } catch (const std::exception &e) {  // bad_alloc and the like: still no throw past this module
     return internal_error(file_name + ": " + e.what());
   }

@@ -25,7 +25,13 @@ struct plugin_entry {
   plugin_load load = plugin_load::optional;
   std::string path;         // explicit .so path; empty = search the plugin path
   std::string config_json;  // the [plugins.<id>.config] table as a JSON object ("{}" when absent)
+  bool implicit = false;    // from the default plugin set, not from a [plugins.<id>] table
 };
+
+// Plugins loaded (as optional) when the config has no [plugins.<id>] table for them, so that a
+// host with no config still runs commands like the reference did. A table for the id replaces
+// the default entry; `load = "disabled"` switches it off.
+inline constexpr const char *default_plugin_ids[] = {"exec"};
 
 struct security_config {
   policy::mode mode = policy::mode::plan;
@@ -36,8 +42,10 @@ struct security_config {
   std::vector<std::string> denied_paths = {"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/boot",
                                            "/proc/sysrq-trigger"};
   std::vector<std::string> allowed_commands;  // new: program names/globs; empty = any
-  std::vector<std::string> denied_commands = {"rm -rf /", "rm -rf /*", "mkfs", ":(){:|:&};:",
-                                              "dd if=/dev/zero", "> /dev/sda"};
+  // Empty by default: the structural hard deny list covers the reference's six patterns without
+  // its substring false positives (rm -rf /tmp/x, echo mkfs-notes: §17.9). Entries a user adds
+  // are matched as case-insensitive substrings, as in the reference.
+  std::vector<std::string> denied_commands;
   std::vector<std::string> readonly_commands;  // empty after load = policy's built-in default list
   uint64_t max_file_size = 10485760;
   uint64_t max_transfer_size = 104857600;
@@ -87,7 +95,7 @@ struct loaded {
   std::vector<diagnostic> warnings;  // unknown keys (with a did-you-mean), deprecated keys
 };
 
-std::string_view plugin_load_name(plugin_load l);           // "required" | "optional" | "disabled"
+std::string_view plugin_load_name(plugin_load l);                     // "required" | "optional" | "disabled"
 std::optional<plugin_load> parse_plugin_load(std::string_view text);  // exact, lower-case
 // A plugin id: [a-z0-9][a-z0-9._-]{0,63} and no "..", so it is safe in a file name (ra-<id>.so).
 bool is_valid_plugin_id(std::string_view id);
@@ -98,8 +106,8 @@ bool is_valid_plugin_id(std::string_view id);
 std::vector<std::string_view> known_keys(std::string_view table);
 
 // XDG locations (tests isolate with XDG_CONFIG_HOME / XDG_DATA_HOME).
-std::filesystem::path config_dir();   // $XDG_CONFIG_HOME or ~/.config, + /remote-agents
-std::filesystem::path data_dir();     // $XDG_DATA_HOME or ~/.local/share, + /remote-agents
+std::filesystem::path config_dir();           // $XDG_CONFIG_HOME or ~/.config, + /remote-agents
+std::filesystem::path data_dir();             // $XDG_DATA_HOME or ~/.local/share, + /remote-agents
 std::filesystem::path default_config_path();  // config_dir()/config.toml
 
 // The default `name`: this machine's hostname, or "unknown".

@@ -31,12 +31,16 @@ class scoped_env {
  public:
   scoped_env(const char *name, const char *value) : name_(name) {
     if (const char *old = std::getenv(name)) old_ = old;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
+    if (value)
+      ::setenv(name, value, 1);
+    else
+      ::unsetenv(name);
   }
   ~scoped_env() {
-    if (old_) ::setenv(name_.c_str(), old_->c_str(), 1);
-    else ::unsetenv(name_.c_str());
+    if (old_)
+      ::setenv(name_.c_str(), old_->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
   }
 
  private:
@@ -81,15 +85,17 @@ TEST(ConfigTest, DefaultsMatchTheReference) {
   EXPECT_TRUE(c.tags.empty());
   EXPECT_TRUE(c.accepts_commands);
   EXPECT_EQ(c.log_level, "info");
-  EXPECT_TRUE(c.plugins.empty());
+  ASSERT_EQ(c.plugins.size(), 1u) << "the default plugin set: exec, optional";
+  EXPECT_EQ(c.plugins[0].id, "exec");
+  EXPECT_EQ(c.plugins[0].load, plugin_load::optional);
+  EXPECT_TRUE(c.plugins[0].implicit);
   EXPECT_TRUE(c.source.empty());
   EXPECT_EQ(c.security.mode, policy::mode::plan);
   EXPECT_TRUE(c.security.backup_enabled);
   EXPECT_EQ(c.security.max_backup_versions, 10u);
   EXPECT_EQ(c.security.denied_paths,
-            (std::vector<std::string>{"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/boot",
-                                      "/proc/sysrq-trigger"}));
-  EXPECT_EQ(c.security.denied_commands.size(), 6u);
+            (std::vector<std::string>{"/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/boot", "/proc/sysrq-trigger"}));
+  EXPECT_TRUE(c.security.denied_commands.empty()) << "the hard deny list covers the reference defaults";
   EXPECT_TRUE(c.security.readonly_commands.empty());
   EXPECT_EQ(c.security.max_file_size, 10485760u);
   EXPECT_EQ(c.security.max_transfer_size, 104857600u);
@@ -196,8 +202,9 @@ path = "/opt/ra-exec.so"
 }
 
 TEST(ConfigTest, ListsReplaceTheirDefaultsEntirely) {
-  loaded l = parse_ok("[security]\ndenied_paths = []\ndenied_commands = [\"x\"]\n"
-                      "[autonomous]\nrunner = []\n");
+  loaded l = parse_ok(
+      "[security]\ndenied_paths = []\ndenied_commands = [\"x\"]\n"
+      "[autonomous]\nrunner = []\n");
   EXPECT_TRUE(l.cfg.security.denied_paths.empty());
   EXPECT_EQ(l.cfg.security.denied_commands, (std::vector<std::string>{"x"}));
   EXPECT_TRUE(l.cfg.autonomous.runner.empty());
@@ -236,10 +243,8 @@ TEST(ConfigTest, RejectsBadValuesWithTheirPosition) {
       {"tags = 5", "t.toml:1:8: tags: expected an array of strings, got an integer"},
       {"tags = [\"a\", 1]", "t.toml:1:14: tags[1]: expected a string, got an integer"},
       {"id = 7", "t.toml:1:6: id: expected a string, got an integer"},
-      {"accepts_commands = \"yes\"",
-       "t.toml:1:20: accepts_commands: expected a boolean (true or false), got a string"},
-      {"relay_url = \"http://x\"",
-       "t.toml:1:13: relay_url: expected a ws:// or wss:// URL, got 'http://x'"},
+      {"accepts_commands = \"yes\"", "t.toml:1:20: accepts_commands: expected a boolean (true or false), got a string"},
+      {"relay_url = \"http://x\"", "t.toml:1:13: relay_url: expected a ws:// or wss:// URL, got 'http://x'"},
       {"log_level = \"loud\"",
        "t.toml:1:13: log_level: invalid value 'loud' (expected one of: trace, debug, info, warn, "
        "error, critical, off)"},
@@ -247,16 +252,12 @@ TEST(ConfigTest, RejectsBadValuesWithTheirPosition) {
       {"[security]\nmode = \"turbo\"",
        "t.toml:2:8: security.mode: invalid value 'turbo' (expected one of: plan, edit, bypass, "
        "disabled)"},
-      {"[security]\nmode = \"bypas\"",
-       "t.toml:2:8: security.mode: invalid value 'bypas' (did you mean 'bypass'?)"},
-      {"[security]\nmax_file_size = -1",
-       "t.toml:2:17: security.max_file_size: must not be negative (got -1)"},
+      {"[security]\nmode = \"bypas\"", "t.toml:2:8: security.mode: invalid value 'bypas' (did you mean 'bypass'?)"},
+      {"[security]\nmax_file_size = -1", "t.toml:2:17: security.max_file_size: must not be negative (got -1)"},
       {"[security]\nmax_file_size = 1.5",
        "t.toml:2:17: security.max_file_size: expected a non-negative integer, got a float"},
-      {"[security]\ntransfer_chunk_size = 0",
-       "t.toml:2:23: security.transfer_chunk_size: must be at least 1 (got 0)"},
-      {"[security]\nencryption_key = 1",
-       "t.toml:2:18: security.encryption_key: expected a string, got an integer"},
+      {"[security]\ntransfer_chunk_size = 0", "t.toml:2:23: security.transfer_chunk_size: must be at least 1 (got 0)"},
+      {"[security]\nencryption_key = 1", "t.toml:2:18: security.encryption_key: expected a string, got an integer"},
       {"[autonomous]\nrunner = \"claude\"",
        "t.toml:2:10: autonomous.runner: expected an array of strings, got a string"},
       {"[autonomous]\nenabled = 1",
@@ -268,10 +269,8 @@ TEST(ConfigTest, RejectsBadValuesWithTheirPosition) {
        "disabled)"},
       {"[plugins.exec]\nload = 1", "t.toml:2:8: plugins.exec.load: expected a string, got an integer"},
       {"[plugins.exec]\npath = []", "t.toml:2:8: plugins.exec.path: expected a string, got an array"},
-      {"[plugins.exec]\nconfig = 5",
-       "t.toml:2:10: plugins.exec.config: expected a table, got an integer"},
-      {"[plugins.Exec]",
-       "t.toml:1:10: invalid plugin id 'Exec' (ids match [a-z0-9][a-z0-9._-]{0,63}, without '..')"},
+      {"[plugins.exec]\nconfig = 5", "t.toml:2:10: plugins.exec.config: expected a table, got an integer"},
+      {"[plugins.Exec]", "t.toml:1:10: invalid plugin id 'Exec' (ids match [a-z0-9][a-z0-9._-]{0,63}, without '..')"},
       {"[plugins.x.config]\nv = nan",
        "t.toml:2:5: plugins.x.config.v: inf and nan cannot be passed to a plugin (JSON has no such "
        "numbers)"},
@@ -317,10 +316,8 @@ TEST(ConfigTest, SyntaxErrorsCarryThePosition) {
 // Inputs that reach toml++ 3.3's __builtin_unreachable (found by fuzz_config) get a positioned
 // error from the pre-scan instead.
 TEST(ConfigTest, RejectsInputThatTomlPlusPlus33MishandlesCleanly) {
-  const std::string non_ascii =
-      "unexpected non-ASCII character (TOML allows them only in strings and comments)";
-  const std::string bad_escape =
-      "invalid escape: a backslash must be followed by an ASCII escape character";
+  const std::string non_ascii = "unexpected non-ASCII character (TOML allows them only in strings and comments)";
+  const std::string bad_escape = "invalid escape: a backslash must be followed by an ASCII escape character";
   struct tc {
     std::string text;
     std::string message;
@@ -330,9 +327,13 @@ TEST(ConfigTest, RejectsInputThatTomlPlusPlus33MishandlesCleanly) {
       {"room = \"x\" \xc3\xa9", "t.toml:1:12: " + non_ascii},
       {"a = \"x\"\nn\xc3\xa4me = 1", "t.toml:2:2: " + non_ascii},
       {"\xEF\xBB\xBF\xc3\xa9 = 1", "t.toml:1:1: " + non_ascii},
-      {"a = 1\n\xe3\x80\x80" "b = 2", "t.toml:2:1: " + non_ascii},
+      {"a = 1\n\xe3\x80\x80"
+       "b = 2",
+       "t.toml:2:1: " + non_ascii},
       // A quote inside a malformed token does not open a string (toml++ reads on through it).
-      {"room = 1978-02-57T0''':0\xef\xbb\xb5" "97 t\"", "t.toml:1:25: " + non_ascii},
+      {"room = 1978-02-57T0''':0\xef\xbb\xb5"
+       "97 t\"",
+       "t.toml:1:25: " + non_ascii},
       {"a = x\"\xc3\xa9\"", "t.toml:1:7: " + non_ascii},
       {"a =1[p=d'''\xc7\x9e'''", "t.toml:1:12: " + non_ascii},
       {"a = [1, 2x\"\xc3\xa9\"]", "t.toml:1:12: " + non_ascii},
@@ -384,8 +385,7 @@ TEST(ConfigTest, DeeplyNestedPluginConfigIsAnErrorNotACrash) {
   for (int i = 0; i < 100; ++i) header += ".a";
   auto r = parse_text(header + "]\nv = 1\n", "t.toml");
   ASSERT_FALSE(r.is_ok());
-  EXPECT_NE(r.error().message().find("nested more than 64 levels deep"), std::string::npos)
-      << r.error().message();
+  EXPECT_NE(r.error().message().find("nested more than 64 levels deep"), std::string::npos) << r.error().message();
 }
 
 // ---- warnings: unknown keys --------------------------------------------------------------------
@@ -411,16 +411,20 @@ TEST(ConfigTest, WarnsAboutUnknownKeysWithASuggestion) {
        "[table] header)"},
       {"[security]\ntimeout = 3",
        "t.toml:2:1: unknown key 'timeout' in [security] (did you mean 'autonomous.timeout'?)"},
-      {"[autonomous]\nrunnr = []",
-       "t.toml:2:1: unknown key 'runnr' in [autonomous] (did you mean 'runner'?)"},
-      {"[plugins.exec]\nlod = \"required\"",
-       "t.toml:2:1: unknown key 'lod' in [plugins.exec] (did you mean 'load'?)"},
+      {"[autonomous]\nrunnr = []", "t.toml:2:1: unknown key 'runnr' in [autonomous] (did you mean 'runner'?)"},
+      {"[plugins.exec]\nlod = \"required\"", "t.toml:2:1: unknown key 'lod' in [plugins.exec] (did you mean 'load'?)"},
       {"\"odd\\u0001key\" = 1", "t.toml:1:1: unknown key 'odd\\x01key'"},
   };
   for (const tc &t : cases) {
     loaded l = parse_ok(t.text);
     EXPECT_EQ(warning_texts(l), std::vector<std::string>{t.warning}) << t.text;
   }
+}
+
+TEST(ConfigTest, LongKeysAreCutInMessagesWithoutSplittingACharacter) {
+  std::string a63(63, 'a');
+  loaded l = parse_ok("\"" + a63 + "\xc3\xa9" + "bbbbb\" = 1\n");
+  EXPECT_EQ(warning_texts(l), std::vector<std::string>{"t.toml:1:1: unknown key '" + a63 + "...'"});
 }
 
 TEST(ConfigTest, WarningsComeInFileOrder) {
@@ -440,8 +444,18 @@ TEST(ConfigTest, PluginOwnConfigKeysAreNotWarned) {
 
 // ---- plugins -----------------------------------------------------------------------------------
 
+std::vector<plugin_entry> from_file(const config &c) {
+  std::vector<plugin_entry> out;
+  for (const auto &p : c.plugins)
+    if (!p.implicit) out.push_back(p);
+  return out;
+}
+
 TEST(ConfigTest, PluginsKeepFileOrderAndDefaults) {
   loaded l = parse_ok("[plugins.zeta]\n[plugins.alpha]\nload = \"disabled\"\n[plugins.\"m.n\"]\n");
+  ASSERT_EQ(l.cfg.plugins.size(), 4u);
+  EXPECT_TRUE(l.cfg.plugins[0].implicit) << "exec from the default set stays first";
+  l.cfg.plugins = from_file(l.cfg);
   ASSERT_EQ(l.cfg.plugins.size(), 3u);
   EXPECT_EQ(l.cfg.plugins[0].id, "zeta");
   EXPECT_EQ(l.cfg.plugins[0].load, plugin_load::optional);
@@ -466,11 +480,11 @@ nested = { a = { b = "c" } }
 [plugins.demo.config.sub]
 k = "v"
 )");
+  l.cfg.plugins = from_file(l.cfg);
   ASSERT_EQ(l.cfg.plugins.size(), 1u);
-  EXPECT_EQ(l.cfg.plugins[0].config_json,
-            R"({"name":"x\"y","count":-3,"ratio":0.5,"on":true,"list":[1,"two",[3]],)"
-            R"("when":"1979-05-27T07:32:00Z","day":"1979-05-27","at":"07:32:00",)"
-            R"("nested":{"a":{"b":"c"}},"sub":{"k":"v"}})");
+  EXPECT_EQ(l.cfg.plugins[0].config_json, R"({"name":"x\"y","count":-3,"ratio":0.5,"on":true,"list":[1,"two",[3]],)"
+                                          R"("when":"1979-05-27T07:32:00Z","day":"1979-05-27","at":"07:32:00",)"
+                                          R"("nested":{"a":{"b":"c"}},"sub":{"k":"v"}})");
 }
 
 TEST(ConfigTest, CommandTimeoutIsHandedToExecWhenItHasNoOwnDefault) {
@@ -486,9 +500,11 @@ TEST(ConfigTest, CommandTimeoutIsHandedToExecWhenItHasNoOwnDefault) {
        {R"({"shell":"/bin/sh","default_timeout_secs":60})"}},
       {"[security]\ncommand_timeout = 60\n[plugins.exec.config]\ndefault_timeout_secs = 10",
        {R"({"default_timeout_secs":10})"}},
+      // exec's table replaces the default entry in place (first), then the file's order.
       {"[security]\ncommand_timeout = 60\n[plugins.files]\n[plugins.exec]\nload = \"disabled\"",
-       {"{}", R"({"default_timeout_secs":60})"}},
-      {"[security]\ncommand_timeout = 60", {}},
+       {R"({"default_timeout_secs":60})", "{}"}},
+      // No table: the default exec entry still gets the reference's timeout.
+      {"[security]\ncommand_timeout = 60", {R"({"default_timeout_secs":60})"}},
   };
   for (const tc &t : cases) {
     loaded l = parse_ok(t.text);
@@ -535,13 +551,24 @@ TEST(ConfigTest, EnvironmentOverridesOnlyWhenSetAndNonEmpty) {
   };
   const std::vector<tc> cases = {
       {{}, "wss://file/", "file-room", "file-token", "file-name"},
-      {{{"REMOTE_AGENTS_RELAY", "ws://env/"}, {"REMOTE_AGENTS_ROOM", "env-room"},
-        {"REMOTE_AGENTS_TOKEN", "env-token"}, {"REMOTE_AGENTS_NAME", "env-name"}},
-       "ws://env/", "env-room", "env-token", "env-name"},
-      {{{"REMOTE_AGENTS_ROOM", ""}, {"REMOTE_AGENTS_TOKEN", ""}}, "wss://file/", "file-room",
-       "file-token", "file-name"},
-      {{{"REMOTE_AGENTS_TOKEN", "t2"}, {"REMOTE_AGENTS_KEY", "ignored"}}, "wss://file/",
-       "file-room", "t2", "file-name"},
+      {{{"REMOTE_AGENTS_RELAY", "ws://env/"},
+        {"REMOTE_AGENTS_ROOM", "env-room"},
+        {"REMOTE_AGENTS_TOKEN", "env-token"},
+        {"REMOTE_AGENTS_NAME", "env-name"}},
+       "ws://env/",
+       "env-room",
+       "env-token",
+       "env-name"},
+      {{{"REMOTE_AGENTS_ROOM", ""}, {"REMOTE_AGENTS_TOKEN", ""}},
+       "wss://file/",
+       "file-room",
+       "file-token",
+       "file-name"},
+      {{{"REMOTE_AGENTS_TOKEN", "t2"}, {"REMOTE_AGENTS_KEY", "ignored"}},
+       "wss://file/",
+       "file-room",
+       "t2",
+       "file-name"},
   };
   for (const tc &t : cases) {
     config c = defaults();
@@ -700,8 +727,7 @@ TEST(ConfigTest, ABrokenDefaultFileIsAnErrorNotDefaults) {
   write(default_config_path(), "room = \n");
   auto r = load(std::nullopt);
   ASSERT_FALSE(r.is_ok());
-  EXPECT_TRUE(r.error().message().starts_with(default_config_path().string() + ":1:"))
-      << r.error().message();
+  EXPECT_TRUE(r.error().message().starts_with(default_config_path().string() + ":1:")) << r.error().message();
   EXPECT_FALSE(std::filesystem::exists(data_dir() / "agent-id"));
 }
 
@@ -770,10 +796,12 @@ config every_field_set() {
   c.autonomous.runner = {"codex"};
   c.autonomous.workdir = "/w";
   c.autonomous.timeout = 7;
-  c.plugins.push_back({"exec", plugin_load::required, "/x/ra-exec.so",
-                       R"({"default_timeout_secs":6,"shell":"/bin/sh"})"});
+  c.plugins.clear();  // replace the default plugin set
+  c.plugins.push_back(
+      {"exec", plugin_load::required, "/x/ra-exec.so", R"({"default_timeout_secs":6,"shell":"/bin/sh"})"});
   c.plugins.push_back({"acme.tool", plugin_load::disabled, "",
-                       R"({"f":1.5,"big":1e300,"whole":2.0,"neg":-0.25,"arr":[1,"x",{"k":true}],)"
+                       R"({"f":1.5,"ulp":3.0000000018030255,"big":1e300,"whole":2.0,"neg":-0.25,)"
+                       R"("arr":[1,"x",{"k":true}],)"
                        R"("obj":{"odd key":{"n":[]}},"empty":{},"s":"a\u0000b"})"});
   c.plugins.push_back({"bare", plugin_load::optional, "", "{}"});
   return c;
@@ -898,8 +926,7 @@ TEST(ConfigTest, EditDistance) {
 }
 
 TEST(ConfigTest, DidYouMean) {
-  const std::vector<std::string_view> keys = {"id", "name", "room", "token", "tags", "security",
-                                              "search_timeout_secs"};
+  const std::vector<std::string_view> keys = {"id", "name", "room", "token", "tags", "security", "search_timeout_secs"};
   struct tc {
     const char *typed;
     std::optional<std::string_view> suggestion;

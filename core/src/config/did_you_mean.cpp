@@ -35,8 +35,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return prev[b.size()];
 }
 
-std::optional<std::string_view> did_you_mean(std::string_view typed,
-                                             std::span<const std::string_view> candidates) {
+std::optional<std::string_view> did_you_mean(std::string_view typed, std::span<const std::string_view> candidates) {
   if (typed.empty()) return std::nullopt;
   const size_t limit = std::max<size_t>(2, typed.size() / 3);
   std::optional<std::string_view> best;

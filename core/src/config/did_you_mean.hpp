@@ -17,7 +17,6 @@ size_t edit_distance(std::string_view a, std::string_view b);
 // most 2 (or a third of the typed length, for long keys) and smaller than the typed length, or
 // one is a prefix of the other (at least 4 characters, e.g. "search_timeout" for
 // "search_timeout_secs"). Ties go to the earlier candidate, so callers list common keys first.
-std::optional<std::string_view> did_you_mean(std::string_view typed,
-                                             std::span<const std::string_view> candidates);
+std::optional<std::string_view> did_you_mean(std::string_view typed, std::span<const std::string_view> candidates);
 
 }  // namespace ra::config

@@ -46,11 +46,13 @@ result<std::string> read_id(const std::filesystem::path &file) {
   if (!text) return text.error();
   std::string id = trim(*text);
   if (id.empty())
-    return failed_precondition(file.string() + ": agent-id file is empty; restore it, or delete it "
-                                               "to give this machine a new identity");
+    return failed_precondition(file.string() +
+                               ": agent-id file is empty; restore it, or delete it "
+                               "to give this machine a new identity");
   if (!looks_like_uuid(id))
-    return failed_precondition(file.string() + ": agent-id file does not hold a UUID; restore it, "
-                                               "or delete it to give this machine a new identity");
+    return failed_precondition(file.string() +
+                               ": agent-id file does not hold a UUID; restore it, "
+                               "or delete it to give this machine a new identity");
   return id;
 }
 
@@ -74,8 +76,7 @@ result<std::string> load_or_create_agent_id(const std::filesystem::path &data_di
   // unlike rename, link refuses to replace an existing file, so when two processes start at once
   // exactly one id wins and the loser adopts it.
   const std::string id = uuid_v4();
-  const std::filesystem::path staged =
-      data_dir / (".agent-id.new." + std::to_string(::getpid()) + "." + uuid_v4());
+  const std::filesystem::path staged = data_dir / (".agent-id.new." + std::to_string(::getpid()) + "." + uuid_v4());
   if (status s = write_file_atomic(staged, id, 0600); !s) return s;
   int rc = ::link(staged.c_str(), file.c_str());
   int link_errno = errno;

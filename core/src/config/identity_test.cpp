@@ -51,7 +51,7 @@ TEST(IdentityTest, CreatesAPrivateUuidOnFirstUse) {
   auto id = load_or_create_agent_id(data);
   ASSERT_TRUE(id.is_ok()) << id.error().message();
   EXPECT_TRUE(looks_like_uuid(*id)) << *id;
-  EXPECT_EQ(id->at(14), '4');  // version 4
+  EXPECT_EQ(id->at(14), '4');                   // version 4
   EXPECT_EQ(read_all(data / "agent-id"), *id);  // reference format: no newline
   EXPECT_EQ(permissions(data / "agent-id"), 0600u);
   EXPECT_EQ(permissions(data), 0700u);
@@ -77,10 +77,10 @@ TEST(IdentityTest, ReadsAReferenceWrittenIdTrimmed) {
   struct tc {
     std::string content, id;
   };
-  for (const tc &t : std::vector<tc>{
-           {"0b7c6a52-3f1e-4c2d-9a8b-1234567890ab", "0b7c6a52-3f1e-4c2d-9a8b-1234567890ab"},
-           {"  0b7c6a52-3f1e-4c2d-9a8b-1234567890ab\n", "0b7c6a52-3f1e-4c2d-9a8b-1234567890ab"},
-           {"\t0B7C6A52-3F1E-4C2D-9A8B-1234567890AB\r\n", "0B7C6A52-3F1E-4C2D-9A8B-1234567890AB"}}) {
+  for (const tc &t :
+       std::vector<tc>{{"0b7c6a52-3f1e-4c2d-9a8b-1234567890ab", "0b7c6a52-3f1e-4c2d-9a8b-1234567890ab"},
+                       {"  0b7c6a52-3f1e-4c2d-9a8b-1234567890ab\n", "0b7c6a52-3f1e-4c2d-9a8b-1234567890ab"},
+                       {"\t0B7C6A52-3F1E-4C2D-9A8B-1234567890AB\r\n", "0B7C6A52-3F1E-4C2D-9A8B-1234567890AB"}}) {
     temp_dir tmp;
     write(tmp.path / "agent-id", t.content);
     auto id = load_or_create_agent_id(tmp.path);
@@ -90,8 +90,8 @@ TEST(IdentityTest, ReadsAReferenceWrittenIdTrimmed) {
 }
 
 TEST(IdentityTest, ADamagedIdFileIsAnErrorAndIsLeftAlone) {
-  for (std::string content : {"", "  \n", "not-a-uuid", "0b7c6a52-3f1e-4c2d-9a8b-1234567890a",
-                              "0b7c6a52_3f1e_4c2d_9a8b_1234567890ab"}) {
+  for (std::string content :
+       {"", "  \n", "not-a-uuid", "0b7c6a52-3f1e-4c2d-9a8b-1234567890a", "0b7c6a52_3f1e_4c2d_9a8b_1234567890ab"}) {
     temp_dir tmp;
     write(tmp.path / "agent-id", content);
     auto id = load_or_create_agent_id(tmp.path);

@@ -25,11 +25,11 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((byte(i + k) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;                                       // overlong
-  if (n == 3 && c == 0xe0 && byte(i + 1) < 0xa0) return 0;                // overlong
-  if (n == 3 && c == 0xed && byte(i + 1) >= 0xa0) return 0;               // surrogate
-  if (n == 4 && (c > 0xf4 || (c == 0xf0 && byte(i + 1) < 0x90) ||         // overlong
-                 (c == 0xf4 && byte(i + 1) >= 0x90)))                     // > U+10FFFF
+  if (n == 2 && c < 0xc2) return 0;                                // overlong
+  if (n == 3 && c == 0xe0 && byte(i + 1) < 0xa0) return 0;         // overlong
+  if (n == 3 && c == 0xed && byte(i + 1) >= 0xa0) return 0;        // surrogate
+  if (n == 4 && (c > 0xf4 || (c == 0xf0 && byte(i + 1) < 0x90) ||  // overlong
+                 (c == 0xf4 && byte(i + 1) >= 0x90)))              // > U+10FFFF
     return 0;
   return n;
 }
@@ -40,14 +40,36 @@ std::string quote(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\b':
+        out += "\\b";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\f':
+        out += "\\f";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      default:
+        break;
     }
     if (c < 0x20 || c == 0x7f) {
       out += "\\u00";
@@ -73,8 +95,7 @@ std::string quote(std::string_view s) {
 std::string key(std::string_view k) {
   bool bare = !k.empty();
   for (char c : k)
-    bare = bare && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-');
+    bare = bare && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
   return bare ? std::string(k) : quote(k);
 }
 
@@ -94,8 +115,8 @@ bool is_secret_key(std::string_view k) {
   std::string lower(k);
   for (char &c : lower)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  for (std::string_view word : {"token", "secret", "password", "passwd", "passphrase",
-                                "credential", "apikey", "api_key", "private_key"})
+  for (std::string_view word :
+       {"token", "secret", "password", "passwd", "passphrase", "credential", "apikey", "api_key", "private_key"})
     if (lower.find(word) != std::string::npos) return true;
   return lower == "key" || lower.ends_with("_key");
 }
@@ -113,10 +134,14 @@ std::string json_number(const rapidjson::Value &v) {
 // A JSON value as an inline TOML value; nullopt for null, which TOML cannot express.
 std::optional<std::string> inline_value(const rapidjson::Value &v, bool secret_key) {
   switch (v.GetType()) {
-    case rapidjson::kNullType: return std::nullopt;
-    case rapidjson::kFalseType: return "false";
-    case rapidjson::kTrueType: return "true";
-    case rapidjson::kNumberType: return json_number(v);
+    case rapidjson::kNullType:
+      return std::nullopt;
+    case rapidjson::kFalseType:
+      return "false";
+    case rapidjson::kTrueType:
+      return "true";
+    case rapidjson::kNumberType:
+      return json_number(v);
     case rapidjson::kStringType: {
       std::string_view s(v.GetString(), v.GetStringLength());
       return secret_key ? secret(s) : quote(s);
@@ -154,7 +179,8 @@ void render_plugin(std::string &out, const plugin_entry &p) {
   out += "load = " + quote(plugin_load_name(p.load)) + "\n";
   if (!p.path.empty()) out += "path = " + quote(p.path) + "\n";
   rapidjson::Document doc;
-  doc.Parse(p.config_json.data(), p.config_json.size());
+  // Full precision: the default parse may be off by an ulp, and `config` output must round-trip.
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(p.config_json.data(), p.config_json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     if (!p.config_json.empty()) out += "# config: not a JSON object\n";
     return;
@@ -227,7 +253,8 @@ std::string render_masked(const config &c) {
     out += "# workdir: unset, the home directory\n";
   out += "timeout = " + std::to_string(a.timeout) + "\n";
 
-  for (const auto &p : c.plugins) render_plugin(out, p);
+  for (const auto &p : c.plugins)
+    if (!p.implicit) render_plugin(out, p);  // the default set is not the user's config
   return out;
 }
 

@@ -9,8 +9,7 @@ bool is_ascii(char c) { return static_cast<unsigned char>(c) < 0x80; }
 
 // Where toml++ stops reading a malformed number, date or boolean (its is_value_terminator).
 bool ends_bare_value(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ']' || c == '}' ||
-         c == '#';
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ']' || c == '}' || c == '#';
 }
 
 enum class state { normal, comment, basic, literal, ml_basic, ml_literal };
@@ -46,8 +45,7 @@ class cursor {
 };
 
 status error_at(const std::string &file, size_t line, size_t column, const std::string &what) {
-  return invalid_argument(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
-                          what);
+  return invalid_argument(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
 }
 
 // A run of 3 to 5 closing quotes ends a multi-line string (up to two belong to the content).
@@ -93,8 +91,7 @@ status check_toml_hazards(std::string_view text, const std::string &file_name) {
           bool key_start = std::string_view(" [{,.").find(prev) != std::string_view::npos;
           if (expect_value || key_start) {
             bool multi = c.starts_with(ch == '"' ? std::string_view(R"(""")") : "'''");
-            st = ch == '"' ? (multi ? state::ml_basic : state::basic)
-                           : (multi ? state::ml_literal : state::literal);
+            st = ch == '"' ? (multi ? state::ml_basic : state::basic) : (multi ? state::ml_literal : state::literal);
             if (multi) c.advance(2);
           }
           expect_value = false;
@@ -163,8 +160,7 @@ status check_toml_hazards(std::string_view text, const std::string &file_name) {
           // Line-ending backslash: it swallows all whitespace and newlines up to the next
           // character, which toml++ 3.3 then misclassifies if it is non-ASCII.
           c.advance(k);
-          while (!c.done() && (c.at() == ' ' || c.at() == '\t' || c.at() == '\r' || c.at() == '\n'))
-            c.advance();
+          while (!c.done() && (c.at() == ' ' || c.at() == '\t' || c.at() == '\r' || c.at() == '\n')) c.advance();
           if (!c.done() && !is_ascii(c.at()))
             return error_at(file_name, c.line(), c.column(),
                             "a non-ASCII character right after a line-ending backslash is not "

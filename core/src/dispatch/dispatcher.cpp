@@ -18,13 +18,20 @@ namespace ra::dispatch {
 
 std::string_view outcome_name(outcome_kind k) {
   switch (k) {
-    case outcome_kind::ok: return "ok";
-    case outcome_kind::failed: return "failed";
-    case outcome_kind::denied: return "denied";
-    case outcome_kind::invalid: return "invalid";
-    case outcome_kind::timeout: return "timeout";
-    case outcome_kind::cancelled: return "cancelled";
-    case outcome_kind::unreachable: return "unreachable";
+    case outcome_kind::ok:
+      return "ok";
+    case outcome_kind::failed:
+      return "failed";
+    case outcome_kind::denied:
+      return "denied";
+    case outcome_kind::invalid:
+      return "invalid";
+    case outcome_kind::timeout:
+      return "timeout";
+    case outcome_kind::cancelled:
+      return "cancelled";
+    case outcome_kind::unreachable:
+      return "unreachable";
   }
   return "failed";
 }
@@ -45,13 +52,20 @@ std::string current_dir() {
 
 outcome_kind kind_of(ra_status s) {
   switch (s) {
-    case RA_OK: return outcome_kind::ok;
-    case RA_PERMISSION_DENIED: return outcome_kind::denied;
-    case RA_INVALID_ARGUMENT: return outcome_kind::invalid;
-    case RA_DEADLINE_EXCEEDED: return outcome_kind::timeout;
-    case RA_CANCELLED: return outcome_kind::cancelled;
-    case RA_UNAVAILABLE: return outcome_kind::unreachable;
-    default: return outcome_kind::failed;
+    case RA_OK:
+      return outcome_kind::ok;
+    case RA_PERMISSION_DENIED:
+      return outcome_kind::denied;
+    case RA_INVALID_ARGUMENT:
+      return outcome_kind::invalid;
+    case RA_DEADLINE_EXCEEDED:
+      return outcome_kind::timeout;
+    case RA_CANCELLED:
+      return outcome_kind::cancelled;
+    case RA_UNAVAILABLE:
+      return outcome_kind::unreachable;
+    default:
+      return outcome_kind::failed;
   }
 }
 
@@ -96,7 +110,8 @@ void dispatcher::call(request req, std::function<void(outcome)> done) {
   if (auto st = json::parse(req.args_json, args); !st)
     return reject(outcome_kind::invalid, RA_INVALID_ARGUMENT, "arguments for '" + req.tool + "': " + st.message());
   if (auto st = tool->schema->validate(args); !st)
-    return reject(outcome_kind::invalid, RA_INVALID_ARGUMENT, "invalid arguments for '" + req.tool + "': " + st.message());
+    return reject(outcome_kind::invalid, RA_INVALID_ARGUMENT,
+                  "invalid arguments for '" + req.tool + "': " + st.message());
 
   policy::mode mode = deps_.current_mode();
   auto d = check_call(*tool, args, mode, deps_.rules(), current_dir());
@@ -156,8 +171,7 @@ void dispatcher::call(request req, std::function<void(outcome)> done) {
     } catch (...) {
       s = RA_INTERNAL;
     }
-    if (s != RA_OK)
-      calls->complete(&ctx->c, {s, "{}", std::string("plugin refused the call: ") + ra_status_name(s)});
+    if (s != RA_OK) calls->complete(&ctx->c, {s, "{}", std::string("plugin refused the call: ") + ra_status_name(s)});
   });
 }
 

@@ -46,7 +46,7 @@ struct outcome {
 struct dispatcher_deps {
   plugin_host::registry *tools = nullptr;
   plugin_host::call_tracker *calls = nullptr;
-  boost::asio::io_context *main = nullptr;   // the main strand: invoke() runs here
+  boost::asio::io_context *main = nullptr;  // the main strand: invoke() runs here
   std::function<policy::mode()> current_mode;
   std::function<const policy::rules &()> rules;
   int64_t cancel_grace_ms = 5000;  // after a timeout, how long the plugin has to complete

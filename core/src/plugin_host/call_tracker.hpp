@@ -60,8 +60,8 @@ bool finish(const std::shared_ptr<call_context> &ctx, call_result r);
 
 class call_tracker {
  public:
-  std::shared_ptr<call_context> create(std::shared_ptr<const tool_entry> tool, std::string args,
-                                       std::string caller, policy::mode mode, int64_t deadline_ms);
+  std::shared_ptr<call_context> create(std::shared_ptr<const tool_entry> tool, std::string args, std::string caller,
+                                       policy::mode mode, int64_t deadline_ms);
   std::shared_ptr<call_context> find(const ra_call_t *c) const;
   // Completes the call exactly once: returns false (and does nothing) for an unknown or already
   // completed call. Kills processes the call left running, then runs on_complete.

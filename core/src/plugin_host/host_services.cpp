@@ -27,11 +27,21 @@ void host_log(const ra_host_t *h, ra_log_level level, const char *message) {
   if (!message) return;
   auto lvl = spdlog::level::info;
   switch (level) {
-    case RA_LOG_TRACE: lvl = spdlog::level::trace; break;
-    case RA_LOG_DEBUG: lvl = spdlog::level::debug; break;
-    case RA_LOG_INFO: lvl = spdlog::level::info; break;
-    case RA_LOG_WARN: lvl = spdlog::level::warn; break;
-    default: lvl = spdlog::level::err; break;
+    case RA_LOG_TRACE:
+      lvl = spdlog::level::trace;
+      break;
+    case RA_LOG_DEBUG:
+      lvl = spdlog::level::debug;
+      break;
+    case RA_LOG_INFO:
+      lvl = spdlog::level::info;
+      break;
+    case RA_LOG_WARN:
+      lvl = spdlog::level::warn;
+      break;
+    default:
+      lvl = spdlog::level::err;
+      break;
   }
   spdlog::log(lvl, "[{}] {}", self(h).plugin_id(), message);
 }

@@ -7,19 +7,19 @@ namespace ra::plugin_host {
 bool valid_tool_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 namespace {
 
-status read_arg_list(const char *const *list, const compiled_schema &schema, const char *role,
-                     std::string_view tool, std::vector<std::string> &out) {
+status read_arg_list(const char *const *list, const compiled_schema &schema, const char *role, std::string_view tool,
+                     std::vector<std::string> &out) {
   if (!list) return status::ok();
   auto props = schema.property_names();
   for (size_t i = 0; list[i]; ++i) {
-    if (i > 64) return invalid_argument(std::string(role) + " list of tool '" + std::string(tool) + "' is not NULL-terminated");
+    if (i > 64)
+      return invalid_argument(std::string(role) + " list of tool '" + std::string(tool) + "' is not NULL-terminated");
     std::string name = list[i];
     std::string base = name.size() > 2 && name.ends_with("[]") ? name.substr(0, name.size() - 2) : name;
     if (std::find(props.begin(), props.end(), base) == props.end())
@@ -49,7 +49,8 @@ result<tool_entry> describe(const ra_tool_desc_t *d, std::string_view provider, 
   if (!d->description || !*d->description) return invalid_argument("tool '" + t.name + "' has no description");
   if (!d->input_schema) return invalid_argument("tool '" + t.name + "' has no input schema");
   auto schema = compiled_schema::compile(d->input_schema);
-  if (!schema) return invalid_argument("tool '" + t.name + "' has a malformed input schema: " + schema.error().message());
+  if (!schema)
+    return invalid_argument("tool '" + t.name + "' has a malformed input schema: " + schema.error().message());
   if (d->output_schema) {
     auto out = compiled_schema::compile(d->output_schema);
     if (!out) return invalid_argument("tool '" + t.name + "' has a malformed output schema: " + out.error().message());
@@ -65,8 +66,10 @@ result<tool_entry> describe(const ra_tool_desc_t *d, std::string_view provider, 
   t.permission = static_cast<ra_permission>(d->permission);
   t.provider = std::string(provider);
   t.schema = *schema;
-  if (auto st = read_arg_list(d->read_path_args, **schema, "read path argument", t.name, t.read_path_args); !st) return st;
-  if (auto st = read_arg_list(d->write_path_args, **schema, "write path argument", t.name, t.write_path_args); !st) return st;
+  if (auto st = read_arg_list(d->read_path_args, **schema, "read path argument", t.name, t.read_path_args); !st)
+    return st;
+  if (auto st = read_arg_list(d->write_path_args, **schema, "write path argument", t.name, t.write_path_args); !st)
+    return st;
   if (auto st = read_arg_list(d->command_args, **schema, "command argument", t.name, t.command_args); !st) return st;
   if (t.permission == RA_PERM_EXEC && t.command_args.empty())
     return invalid_argument("exec-class tool '" + t.name + "' must name its command arguments");

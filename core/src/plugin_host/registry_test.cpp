@@ -5,7 +5,8 @@
 namespace ra::plugin_host {
 namespace {
 
-const char *schema = R"({"type":"object","properties":{"path":{"type":"string"},"cmd":{"type":"string"},"roots":{"type":"array","items":{"type":"string"}}}})";
+const char *schema =
+    R"({"type":"object","properties":{"path":{"type":"string"},"cmd":{"type":"string"},"roots":{"type":"array","items":{"type":"string"}}}})";
 
 ra_tool_desc_t desc(const char *name, uint32_t perm = RA_PERM_READ) {
   ra_tool_desc_t d{};

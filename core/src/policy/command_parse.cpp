@@ -14,8 +14,7 @@ constexpr size_t arithmetic_budget = 1024 * 1024;
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }  // as in bash: \r, \v, \f are word chars
 bool is_meta(char c) {
-  return is_blank(c) || c == '\n' || c == '|' || c == '&' || c == ';' || c == '(' || c == ')' ||
-         c == '<' || c == '>';
+  return is_blank(c) || c == '\n' || c == '|' || c == '&' || c == ';' || c == '(' || c == ')' || c == '<' || c == '>';
 }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -52,9 +51,9 @@ struct word_builder {
   bool started = false;      // even "" makes a word
   bool ident_prefix = true;  // text so far is an unquoted NAME (for assignment detection)
   bool eq_seen = false;
-  bool open_bracket = false;    // an unquoted '[' waiting for its ']'
-  bool leading_brace = false;   // starts with an unquoted '{'
-  bool leading_bracket = false; // starts with an unquoted '['
+  bool open_bracket = false;     // an unquoted '[' waiting for its ']'
+  bool leading_brace = false;    // starts with an unquoted '{'
+  bool leading_bracket = false;  // starts with an unquoted '['
 
   void not_ident() {
     if (!eq_seen) ident_prefix = false;
@@ -150,8 +149,7 @@ class parser {
         // A comment, as in any non-interactive shell. Not seeing one would be safe for the checks,
         // but a "<<EOF" inside it would make us take the following lines for heredoc data.
         while (i_ < s_.size() && s_[i_] != '\n') ++i_;
-      } else if (c == '(' && n == '(' && seg.words.empty() && seg.redirections.empty() &&
-                 read_arithmetic(seg, depth)) {
+      } else if (c == '(' && n == '(' && seg.words.empty() && seg.redirections.empty() && read_arithmetic(seg, depth)) {
         // ((…)): an arithmetic command, kept as one word whose value is computed at run time
       } else if (c == '(') {
         ++i_;
@@ -274,8 +272,7 @@ class parser {
         ++i_;
         return true;
       }
-      if (c == '\\' && i_ + 1 < s_.size() &&
-          std::string_view("$`\"\\\n").find(s_[i_ + 1]) != std::string_view::npos) {
+      if (c == '\\' && i_ + 1 < s_.size() && std::string_view("$`\"\\\n").find(s_[i_ + 1]) != std::string_view::npos) {
         if (s_[i_ + 1] != '\n') b.add_quoted(s_.substr(i_ + 1, 1));
         i_ += 2;
       } else if (c == '$') {
@@ -436,15 +433,37 @@ class parser {
       char e = in[k++];
       int64_t value = -1;
       switch (e) {
-        case 'a': value = 7; break;
-        case 'b': value = 8; break;
-        case 'e': case 'E': value = 27; break;
-        case 'f': value = 12; break;
-        case 'n': value = 10; break;
-        case 'r': value = 13; break;
-        case 't': value = 9; break;
-        case 'v': value = 11; break;
-        case '\\': case '\'': case '"': case '?': value = e; break;
+        case 'a':
+          value = 7;
+          break;
+        case 'b':
+          value = 8;
+          break;
+        case 'e':
+        case 'E':
+          value = 27;
+          break;
+        case 'f':
+          value = 12;
+          break;
+        case 'n':
+          value = 10;
+          break;
+        case 'r':
+          value = 13;
+          break;
+        case 't':
+          value = 9;
+          break;
+        case 'v':
+          value = 11;
+          break;
+        case '\\':
+        case '\'':
+        case '"':
+        case '?':
+          value = e;
+          break;
         case 'c':
           if (k < in.size()) {
             if (in[k] == '\\' && k + 1 < in.size() && in[k + 1] == '\\') ++k;  // \c\\ is control-backslash
@@ -453,7 +472,9 @@ class parser {
             out += "\\c";
           }
           break;
-        case 'x': case 'u': case 'U': {
+        case 'x':
+        case 'u':
+        case 'U': {
           size_t max = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           int64_t v = 0;
           size_t digits = 0;
@@ -500,8 +521,7 @@ class parser {
         ++i_;
         break;
       }
-      if (c == '\\' && i_ + 1 < s_.size() &&
-          (s_[i_ + 1] == '`' || s_[i_ + 1] == '\\' || s_[i_ + 1] == '$')) {
+      if (c == '\\' && i_ + 1 < s_.size() && (s_[i_ + 1] == '`' || s_[i_ + 1] == '\\' || s_[i_ + 1] == '$')) {
         inner += s_[i_ + 1];
         i_ += 2;
         continue;
@@ -532,8 +552,7 @@ class parser {
       seg.words.push_back(std::move(w));
       return true;
     }
-    static constexpr std::string_view ops[] = {"&>>", "&>", "<<<", "<<-", "<<", "<&", "<>",
-                                               "<",   ">>", ">|",  ">&",  ">"};
+    static constexpr std::string_view ops[] = {"&>>", "&>", "<<<", "<<-", "<<", "<&", "<>", "<", ">>", ">|", ">&", ">"};
     std::string op;
     for (std::string_view o : ops) {
       if (s_.substr(i_).starts_with(o)) {

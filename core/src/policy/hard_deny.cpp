@@ -25,8 +25,8 @@ constexpr int max_shell_depth = 4;  // sh -c "sh -c '…'" nesting we look into
 constexpr std::string_view fake_home = "/ra-home";
 // Names that a glob in the first component below / or ~ is tried against: if `/u*` can match
 // "usr", the glob covers a system directory.
-constexpr std::array<std::string_view, 12> root_entries = {"bin",  "boot", "dev",  "etc", "home", "lib",
-                                                           "opt",  "root", "sbin", "srv", "usr",  "var"};
+constexpr std::array<std::string_view, 12> root_entries = {"bin", "boot", "dev",  "etc", "home", "lib",
+                                                           "opt", "root", "sbin", "srv", "usr",  "var"};
 constexpr std::array<std::string_view, 6> home_entries = {".ssh", ".config", ".bashrc", "Documents", "Desktop", "src"};
 
 bool glob_match(std::string_view pattern, std::string_view name, int flags = 0) {
@@ -61,8 +61,8 @@ bool is_block_device(std::string_view path) {
   if (!r.starts_with("/dev/")) return false;
   r.remove_prefix(5);
   static constexpr std::array<std::string_view, 4> exact = {"mem", "kmem", "port", "root"};
-  static constexpr std::array<std::string_view, 12> prefixes = {
-      "sd", "hd", "vd", "xvd", "nvme", "mmcblk", "dm-", "md", "nbd", "disk/", "mapper/", "block/"};
+  static constexpr std::array<std::string_view, 12> prefixes = {"sd",  "hd", "vd",  "xvd",   "nvme",    "mmcblk",
+                                                                "dm-", "md", "nbd", "disk/", "mapper/", "block/"};
   if (std::find(exact.begin(), exact.end(), r) != exact.end()) return true;
   return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return r.starts_with(p); });
 }
@@ -283,8 +283,7 @@ bool body_forks_itself(const std::vector<segment> &segs, size_t body, size_t fir
       }
     }
     if (!entered && !program.empty()) return false;  // not a group body
-    bool forks = s.after == separator::background || feeds_pipe(s.after) ||
-                 (k > body && feeds_pipe(segs[k - 1].after));
+    bool forks = s.after == separator::background || feeds_pipe(s.after) || (k > body && feeds_pipe(segs[k - 1].after));
     if (entered && level > 0 && program == name && forks) return true;
     if (closes) --level;
     if (s.after == separator::open_paren) {
@@ -301,13 +300,14 @@ bool body_forks_itself(const std::vector<segment> &segs, size_t body, size_t fir
 reason fork_bomb(const std::vector<segment> &segs) {
   for (size_t i = 0; i < segs.size(); ++i) {
     const segment &s = segs[i];
-    if (s.after == separator::open_paren && !s.words.empty() && i + 1 < segs.size() &&
-        segs[i + 1].words.empty() && segs[i + 1].after == separator::close_paren) {
+    if (s.after == separator::open_paren && !s.words.empty() && i + 1 < segs.size() && segs[i + 1].words.empty() &&
+        segs[i + 1].after == separator::close_paren) {
       const std::string &name = s.words.back().text;  // NAME() or function NAME()
       if (body_forks_itself(segs, i + 2, 0, name)) return "fork bomb (function '" + name + "' starts copies of itself)";
     } else if (size_t at = command_start(s.words); s.words.size() >= at + 3 && s.words[at].text == "function") {
       const std::string &name = s.words[at + 1].text;  // function NAME { …
-      if (body_forks_itself(segs, i, at + 2, name)) return "fork bomb (function '" + name + "' starts copies of itself)";
+      if (body_forks_itself(segs, i, at + 2, name))
+        return "fork bomb (function '" + name + "' starts copies of itself)";
     }
   }
   return std::nullopt;

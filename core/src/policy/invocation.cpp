@@ -39,8 +39,8 @@ const std::vector<wrapper_spec> &wrappers() {
     t.push_back({.name = "env",
                  .short_flags = "i0v",
                  .short_with_arg = "uC",
-                 .long_flags = {"ignore-environment", "null", "debug", "list-signal-handling", "help",
-                                "version", "block-signal", "default-signal", "ignore-signal"},
+                 .long_flags = {"ignore-environment", "null", "debug", "list-signal-handling", "help", "version",
+                                "block-signal", "default-signal", "ignore-signal"},
                  .long_with_arg = {"unset", "chdir"},
                  .assignments = true,
                  .plan = true});
@@ -67,15 +67,13 @@ const std::vector<wrapper_spec> &wrappers() {
     t.push_back({.name = "sudo",
                  .short_flags = "AbEeHhiKklnPSsVv",
                  .short_with_arg = "CDgpRrTtUu",
-                 .long_with_arg = {"user", "group", "host", "prompt", "chroot", "chdir", "role", "type",
-                                   "other-user", "close-from", "command-timeout"}});
+                 .long_with_arg = {"user", "group", "host", "prompt", "chroot", "chdir", "role", "type", "other-user",
+                                   "close-from", "command-timeout"}});
     t.push_back({.name = "doas", .short_flags = "Lns", .short_with_arg = "uC"});
     t.push_back({.name = "nohup"});
     t.push_back({.name = "exec", .short_flags = "cl", .short_with_arg = "a"});
-    t.push_back({.name = "time",
-                 .short_flags = "apqvV",
-                 .short_with_arg = "fo",
-                 .long_with_arg = {"format", "output"}});
+    t.push_back(
+        {.name = "time", .short_flags = "apqvV", .short_with_arg = "fo", .long_with_arg = {"format", "output"}});
     t.push_back({.name = "busybox"});
     t.push_back({.name = "builtin"});
     t.push_back({.name = "coproc"});
@@ -84,8 +82,8 @@ const std::vector<wrapper_spec> &wrappers() {
     t.push_back({.name = "xargs",
                  .short_flags = "0eilboprtx",
                  .short_with_arg = "adEILnPs",
-                 .long_with_arg = {"arg-file", "delimiter", "max-lines", "max-args", "max-procs",
-                                   "max-chars", "process-slot-var"}});
+                 .long_with_arg = {"arg-file", "delimiter", "max-lines", "max-args", "max-procs", "max-chars",
+                                   "process-slot-var"}});
     return t;
   }();
   return table;
@@ -94,8 +92,8 @@ const std::vector<wrapper_spec> &wrappers() {
 }  // namespace
 
 bool is_leading_keyword(const word &w) {
-  static constexpr std::array<std::string_view, 12> keywords = {
-      "!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until"};
+  static constexpr std::array<std::string_view, 12> keywords = {"!",    "{",  "}",  "if",   "then",  "else",
+                                                                "elif", "fi", "do", "done", "while", "until"};
   if (w.quoted || w.expands) return false;
   return std::find(keywords.begin(), keywords.end(), w.text) != keywords.end();
 }

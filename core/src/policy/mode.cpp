@@ -19,20 +19,28 @@ std::optional<mode> parse_mode(std::string_view text) {
 
 std::string_view mode_name(mode m) {
   switch (m) {
-    case mode::plan: return "plan";
-    case mode::edit: return "edit";
-    case mode::bypass: return "bypass";
-    case mode::disabled: return "disabled";
+    case mode::plan:
+      return "plan";
+    case mode::edit:
+      return "edit";
+    case mode::bypass:
+      return "bypass";
+    case mode::disabled:
+      return "disabled";
   }
   return "plan";
 }
 
 int mode_power(mode m) {
   switch (m) {
-    case mode::disabled: return 0;
-    case mode::plan: return 1;
-    case mode::edit: return 2;
-    case mode::bypass: return 3;
+    case mode::disabled:
+      return 0;
+    case mode::plan:
+      return 1;
+    case mode::edit:
+      return 2;
+    case mode::bypass:
+      return 3;
   }
   return 0;
 }

@@ -15,7 +15,8 @@ mode mode_store::current() const {
   if (!text) return config_default_;
   std::string_view v = *text;
   // Tolerate the newline an editor adds when someone sets the mode by hand.
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r' || v.back() == ' ' || v.back() == '\t'))
+    v.remove_suffix(1);
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   std::optional<mode> m = parse_mode(v);
   return m ? *m : config_default_;

@@ -56,8 +56,8 @@ TEST(ModeStoreTest, HandEditedAndInvalidFiles) {
     mode want;
   };
   const row rows[] = {
-      {"edit\n", mode::edit},  {"  BYPASS \r\n", mode::bypass}, {"Disabled", mode::disabled},
-      {"", mode::plan},        {"sudo", mode::plan},            {"edit plan", mode::plan},
+      {"edit\n", mode::edit}, {"  BYPASS \r\n", mode::bypass}, {"Disabled", mode::disabled}, {"", mode::plan},
+      {"sudo", mode::plan},   {"edit plan", mode::plan},
   };
   for (const row &r : rows) {
     ASSERT_TRUE(ra::write_file_atomic(s.file(), r.contents));

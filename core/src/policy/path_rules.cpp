@@ -37,8 +37,7 @@ std::string normalize_path(std::string_view path, std::string_view cwd) {
 bool path_is_under(std::string_view normalized_path, std::string_view normalized_prefix) {
   if (normalized_prefix == "/") return normalized_path.starts_with('/');
   return normalized_path.starts_with(normalized_prefix) &&
-         (normalized_path.size() == normalized_prefix.size() ||
-          normalized_path[normalized_prefix.size()] == '/');
+         (normalized_path.size() == normalized_prefix.size() || normalized_path[normalized_prefix.size()] == '/');
 }
 
 decision check_path(std::string_view path, access a, mode m, const rules &r, std::string_view cwd) {
@@ -61,7 +60,8 @@ decision check_path(std::string_view path, access a, mode m, const rules &r, std
     }
     if (!allowed) return decision::deny("path not in allowed list: " + p);
   }
-  if (a == access::write && m == mode::plan) return decision::deny("plan mode is read-only: writing " + p + " is refused");
+  if (a == access::write && m == mode::plan)
+    return decision::deny("plan mode is read-only: writing " + p + " is refused");
   return decision::allow();
 }
 

@@ -10,9 +10,7 @@
 namespace ra::policy {
 namespace {
 
-bool known_mode(mode m) {
-  return m == mode::plan || m == mode::edit || m == mode::bypass || m == mode::disabled;
-}
+bool known_mode(mode m) { return m == mode::plan || m == mode::edit || m == mode::bypass || m == mode::disabled; }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 

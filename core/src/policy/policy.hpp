@@ -17,11 +17,11 @@
 namespace ra::policy {
 
 struct rules {
-  std::vector<std::string> allowed_paths;     // empty = all paths not denied
+  std::vector<std::string> allowed_paths;  // empty = all paths not denied
   std::vector<std::string> denied_paths;
-  std::vector<std::string> allowed_commands;  // program names or globs; empty = any program
-  std::vector<std::string> denied_commands;   // case-insensitive substrings of the command line
-  std::vector<std::string> readonly_commands; // plan-mode whitelist of program names
+  std::vector<std::string> allowed_commands;   // program names or globs; empty = any program
+  std::vector<std::string> denied_commands;    // case-insensitive substrings of the command line
+  std::vector<std::string> readonly_commands;  // plan-mode whitelist of program names
 };
 
 // The built-in plan-mode whitelist (REFERENCE-SPEC §5.3).

@@ -20,7 +20,8 @@ constexpr int command_cases = 2500;
 size_t pick(std::mt19937 &rng, size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); }
 
 std::string random_path(std::mt19937 &rng, bool absolute) {
-  static const char *parts[] = {"etc", "shadow", "home", "u", "..", ".", "", "boot", "bootx", "a", "b", "~", "x y", "%2F"};
+  static const char *parts[] = {"etc",  "shadow", "home", "u", "..", ".",   "",
+                                "boot", "bootx",  "a",    "b", "~",  "x y", "%2F"};
   std::string p = absolute ? "/" : "";
   size_t n = pick(rng, 6);
   for (size_t i = 0; i < n; ++i) {
@@ -53,8 +54,8 @@ TEST(PolicyPropertyTest, DeniedPathsWinAndResultsDoNotDependOnListOrder) {
     r.denied_paths = random_list(rng);
     const std::string path = random_path(rng, pick(rng, 2) == 0);
     const std::string cwd = random_path(rng, pick(rng, 8) != 0);
-    const std::string where = "seed " + std::to_string(path_seed) + " case " + std::to_string(i) + ": path '" +
-                              path + "' cwd '" + cwd + "'";
+    const std::string where =
+        "seed " + std::to_string(path_seed) + " case " + std::to_string(i) + ": path '" + path + "' cwd '" + cwd + "'";
 
     const std::string norm = normalize_path(path, cwd);
     ASSERT_TRUE(is_normal_form(norm)) << where << " → " << norm;
@@ -105,12 +106,12 @@ TEST(PolicyPropertyTest, HardDeniedStructuresStayDeniedInEveryMode) {
       "sh -c \"mkfs.ext4 /dev/sda1\"",
   };
   static const char *fork_bombs[] = {":(){ :|:& };:", ":(){:|:&};:", "b(){ b|b& };b", "function f { f | f & }; f"};
-  static const char *benign[] = {"ls -la",      "echo hi",        "git status",    "cat /etc/hostname",
-                                 "grep -r x .", "true",           "cd /tmp",       "echo 'quoted ; text | x'",
-                                 "sort -u f",   "A=1",            "echo rm -rf /", "rm -rf /tmp/build"};
+  static const char *benign[] = {"ls -la",      "echo hi", "git status",    "cat /etc/hostname",
+                                 "grep -r x .", "true",    "cd /tmp",       "echo 'quoted ; text | x'",
+                                 "sort -u f",   "A=1",     "echo rm -rf /", "rm -rf /tmp/build"};
   static const char *joiners[] = {"; ", " && ", " || ", " | ", "\n", " & ", ";"};
-  static const char *wrappers[] = {"", "", "sudo ", "env -i ", "nice -n 5 ", "timeout 10 ", "command ",
-                                   "sudo -u root ", "stdbuf -oL ", "xargs "};
+  static const char *wrappers[] = {
+      "", "", "sudo ", "env -i ", "nice -n 5 ", "timeout 10 ", "command ", "sudo -u root ", "stdbuf -oL ", "xargs "};
   static const std::vector<std::string> allow_lists[] = {{}, {"*"}, {"rm", "mkfs*", "dd", "echo", "bash", "sh"}};
 
   std::mt19937 rng(command_seed);
@@ -122,10 +123,17 @@ TEST(PolicyPropertyTest, HardDeniedStructuresStayDeniedInEveryMode) {
       bad = std::string(wrappers[pick(rng, std::size(wrappers))]) + dangerous[pick(rng, std::size(dangerous))];
     }
     switch (pick(rng, 4)) {  // where it sits
-      case 0: bad = "echo $(" + bad + ")"; break;
-      case 1: bad = "{ " + bad + "; }"; break;
-      case 2: bad = "if true; then " + bad + "; fi"; break;
-      default: break;
+      case 0:
+        bad = "echo $(" + bad + ")";
+        break;
+      case 1:
+        bad = "{ " + bad + "; }";
+        break;
+      case 2:
+        bad = "if true; then " + bad + "; fi";
+        break;
+      default:
+        break;
     }
     std::string command;
     size_t before = pick(rng, 3);

@@ -305,8 +305,7 @@ TEST(PolicyTest, DenyWinsOverAllow) {
 TEST(PolicyTest, PlanModeClassifiesAfterTheLists) {
   rules r;
   EXPECT_TRUE(check_command("ls -la", mode::plan, r).allowed);  // empty list = built-in default
-  EXPECT_EQ(check_command("touch x", mode::plan, r).reason,
-            "plan mode: 'touch' is not an allowed read-only command");
+  EXPECT_EQ(check_command("touch x", mode::plan, r).reason, "plan mode: 'touch' is not an allowed read-only command");
   EXPECT_TRUE(check_command("touch x", mode::edit, r).allowed);
   r.readonly_commands = {"touch"};
   EXPECT_TRUE(check_command("touch x", mode::plan, r).allowed);
@@ -392,11 +391,19 @@ TEST(PolicyTest, PathologicalInputsAreBounded) {
     return out;
   };
   const std::string inputs[] = {
-      repeat("$(", 50000),         repeat("${x:-\"", 50000),  repeat("$((", 50000),
-      repeat("((", 50000),         repeat("(", 50000),         repeat("`", 50001),
+      repeat("$(", 50000),
+      repeat("${x:-\"", 50000),
+      repeat("$((", 50000),
+      repeat("((", 50000),
+      repeat("(", 50000),
+      repeat("`", 50001),
       repeat("$((1+", 30) + repeat("))", 30) + repeat("$(( (", 20),
-      repeat("cat <<E\n", 20000), repeat("sh -c '", 20000),   repeat("sudo ", 50000) + "rm -rf /",
-      repeat("a=1 ", 50000) + "ls", repeat("<", 50000),       repeat("\\", 50001),
+      repeat("cat <<E\n", 20000),
+      repeat("sh -c '", 20000),
+      repeat("sudo ", 50000) + "rm -rf /",
+      repeat("a=1 ", 50000) + "ls",
+      repeat("<", 50000),
+      repeat("\\", 50001),
       repeat(":(){ :|:& };", 5000),
   };
   for (const std::string &in : inputs) {

@@ -19,8 +19,8 @@ decision refuse(std::string why) { return decision::deny("plan mode: " + why); }
 // (POSIXLY_CORRECT turns off GNU argument permutation, which the option checks assume).
 bool safe_variable(std::string_view name) {
   static constexpr std::array<std::string_view, 12> names = {
-      "LANG",  "LANGUAGE", "TZ",        "COLUMNS",    "LINES",    "TERM",
-      "NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TIME_STYLE", "LS_COLORS", "GREP_COLORS"};
+      "LANG",     "LANGUAGE",       "TZ",         "COLUMNS",   "LINES",      "TERM", "NO_COLOR",
+      "CLICOLOR", "CLICOLOR_FORCE", "TIME_STYLE", "LS_COLORS", "GREP_COLORS"};
   return name.starts_with("LC_") || std::find(names.begin(), names.end(), name) != names.end();
 }
 
@@ -38,7 +38,7 @@ decision check_variable(std::string_view assignment) {
 
 // A program named with a path must be the system's copy: "./cat" is whatever that file is.
 bool in_system_directory(std::string_view program) {
-  static constexpr std::array<std::string_view, 6> dirs = {"/bin",     "/sbin",           "/usr/bin",
+  static constexpr std::array<std::string_view, 6> dirs = {"/bin",      "/sbin",          "/usr/bin",
                                                            "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"};
   if (!program.starts_with('/')) return false;
   std::string normalized = normalize_path(program, "/");
@@ -113,20 +113,19 @@ const std::vector<std::string> &default_readonly_commands() {
   // cd/true/false/test/[ (built-ins that write nothing) and the wrappers timeout/nice/stdbuf/command,
   // which are classified by the command they run.
   static const std::vector<std::string> list = {
-      "ls",       "cat",      "pwd",     "echo",    "printf",  "grep",    "egrep",    "fgrep",   "rg",
-      "find",     "head",     "tail",    "wc",      "sort",    "uniq",    "cut",      "awk",     "sed",
-      "tr",       "column",   "nl",      "diff",    "ps",      "df",      "du",       "whoami",  "hostname",
-      "uname",    "date",     "uptime",  "free",    "id",      "env",     "printenv", "which",   "type",
-      "stat",     "file",     "tree",    "realpath", "dirname", "basename", "readlink", "ip",     "ifconfig",
-      "netstat",  "ss",       "dig",     "nslookup", "ping",   "top",     "htop",     "lsblk",   "lscpu",
-      "lsof",     "jq",       "yq",      "md5sum",  "sha256sum", "git",   "cargo",    "npm",     "tac",
-      "rev",      "comm",     "paste",   "join",    "fold",    "fmt",     "expand",   "unexpand", "numfmt",
-      "seq",      "factor",   "look",    "xxd",     "hexdump", "od",      "strings",  "base64",  "base32",
-      "cksum",    "sha1sum",  "sha512sum", "b2sum", "pgrep",   "pidof",   "nproc",    "arch",    "getconf",
-      "locale",   "tty",      "groups",  "who",     "w",       "host",    "whois",    "lsmod",   "lspci",
-      "lsusb",    "findmnt",  "getent",  "readelf", "nm",      "objdump",  "cal",     "whatis",
-      "apropos",  "cd",       "true",    "false",   "test",    "[",       "timeout",  "nice",    "stdbuf",
-      "command"};
+      "ls",      "cat",     "pwd",       "echo",     "printf",    "grep",     "egrep",    "fgrep",    "rg",
+      "find",    "head",    "tail",      "wc",       "sort",      "uniq",     "cut",      "awk",      "sed",
+      "tr",      "column",  "nl",        "diff",     "ps",        "df",       "du",       "whoami",   "hostname",
+      "uname",   "date",    "uptime",    "free",     "id",        "env",      "printenv", "which",    "type",
+      "stat",    "file",    "tree",      "realpath", "dirname",   "basename", "readlink", "ip",       "ifconfig",
+      "netstat", "ss",      "dig",       "nslookup", "ping",      "top",      "htop",     "lsblk",    "lscpu",
+      "lsof",    "jq",      "yq",        "md5sum",   "sha256sum", "git",      "cargo",    "npm",      "tac",
+      "rev",     "comm",    "paste",     "join",     "fold",      "fmt",      "expand",   "unexpand", "numfmt",
+      "seq",     "factor",  "look",      "xxd",      "hexdump",   "od",       "strings",  "base64",   "base32",
+      "cksum",   "sha1sum", "sha512sum", "b2sum",    "pgrep",     "pidof",    "nproc",    "arch",     "getconf",
+      "locale",  "tty",     "groups",    "who",      "w",         "host",     "whois",    "lsmod",    "lspci",
+      "lsusb",   "findmnt", "getent",    "readelf",  "nm",        "objdump",  "cal",      "whatis",   "apropos",
+      "cd",      "true",    "false",     "test",     "[",         "timeout",  "nice",     "stdbuf",   "command"};
   return list;
 }
 

@@ -37,8 +37,8 @@ std::string quote(std::string_view program, std::string_view arg) {
 refusal git_listing(std::string_view sub, const args_t &rest, std::initializer_list<std::string_view> flags,
                     std::string_view short_letters) {
   // Options whose value is "=v" or the next word, and options with an optional attached "=v".
-  static constexpr std::string_view valued[] = {
-      "--contains", "--no-contains", "--merged", "--no-merged", "--points-at", "--sort", "--format"};
+  static constexpr std::string_view valued[] = {"--contains",  "--no-contains", "--merged", "--no-merged",
+                                                "--points-at", "--sort",        "--format"};
   static constexpr std::string_view attached[] = {"--color", "--column", "--abbrev"};
   bool list = false;
   bool named = false;
@@ -68,12 +68,12 @@ refusal git_listing(std::string_view sub, const args_t &rest, std::initializer_l
 }
 
 refusal git_config(const args_t &rest) {
-  static constexpr std::string_view getters[] = {
-      "--get", "--get-all", "--get-regexp", "--get-urlmatch", "--list", "-l", "--get-color", "--get-colorbool"};
+  static constexpr std::string_view getters[] = {"--get",  "--get-all", "--get-regexp", "--get-urlmatch",
+                                                 "--list", "-l",        "--get-color",  "--get-colorbool"};
   static constexpr std::string_view modifiers[] = {
-      "--global", "--system", "--local", "--worktree", "--show-origin", "--show-scope", "-z", "--null",
-      "--name-only", "--includes", "--no-includes", "--bool", "--int", "--bool-or-int", "--path",
-      "--expiry-date", "--fixed-value"};
+      "--global", "--system",      "--local",     "--worktree",    "--show-origin", "--show-scope",
+      "-z",       "--null",        "--name-only", "--includes",    "--no-includes", "--bool",
+      "--int",    "--bool-or-int", "--path",      "--expiry-date", "--fixed-value"};
   static constexpr std::string_view valued[] = {"--file", "--blob", "--type", "--default"};
   bool get = false;
   std::vector<std::string_view> names;
@@ -105,15 +105,19 @@ refusal git_first_operand(std::string_view sub, const args_t &rest, std::initial
 }
 
 refusal git_rules(const args_t &a) {
-  static constexpr std::string_view global_valued[] = {"-C", "--git-dir", "--work-tree",
-                                                                            "--namespace"};
-  static constexpr std::string_view global_flags[] = {
-      "--no-pager",        "-P",                 "--no-replace-objects", "--literal-pathspecs",
-      "--glob-pathspecs",  "--noglob-pathspecs", "--icase-pathspecs",    "--no-optional-locks",
-      "--bare"};
-  static constexpr std::string_view simple[] = {
-      "status", "log",      "diff",     "show",     "ls-files",    "ls-tree", "rev-parse",
-      "describe", "blame", "shortlog", "cat-file", "whatchanged", "grep"};
+  static constexpr std::string_view global_valued[] = {"-C", "--git-dir", "--work-tree", "--namespace"};
+  static constexpr std::string_view global_flags[] = {"--no-pager",
+                                                      "-P",
+                                                      "--no-replace-objects",
+                                                      "--literal-pathspecs",
+                                                      "--glob-pathspecs",
+                                                      "--noglob-pathspecs",
+                                                      "--icase-pathspecs",
+                                                      "--no-optional-locks",
+                                                      "--bare"};
+  static constexpr std::string_view simple[] = {"status",   "log",         "diff",     "show",  "ls-files",
+                                                "ls-tree",  "rev-parse",   "describe", "blame", "shortlog",
+                                                "cat-file", "whatchanged", "grep"};
   size_t i = 0;
   while (i < a.size() && a[i].starts_with('-')) {
     std::string_view t = a[i];
@@ -141,8 +145,7 @@ refusal git_rules(const args_t &a) {
   }
   if (sub == "grep") {
     for (const std::string &t : rest) {
-      if ((is_short_option(t) && t.find('O') != std::string::npos) ||
-          long_option_may_be(t, "open-files-in-pager")) {
+      if ((is_short_option(t) && t.find('O') != std::string::npos) || long_option_may_be(t, "open-files-in-pager")) {
         return quote("git grep", t) + " runs a pager program";
       }
     }
@@ -150,8 +153,8 @@ refusal git_rules(const args_t &a) {
   if (in(simple, sub)) return std::nullopt;
   if (sub == "branch") {
     return git_listing(sub, rest,
-                       {"--all", "--remotes", "--verbose", "--quiet", "--show-current", "--no-color",
-                        "--no-column", "--no-abbrev", "--ignore-case", "--omit-empty"},
+                       {"--all", "--remotes", "--verbose", "--quiet", "--show-current", "--no-color", "--no-column",
+                        "--no-abbrev", "--ignore-case", "--omit-empty"},
                        "arvlqi");
   }
   if (sub == "tag") {
@@ -239,10 +242,9 @@ refusal sed_rules(const args_t &a) {
       options = false;
     } else if (options && is_long_option(t)) {
       std::string_view full = resolve_long(
-          long_option_name(t),
-          {"in-place", "expression", "file", "line-length", "quiet", "silent", "debug", "posix",
-           "regexp-extended", "separate", "sandbox", "unbuffered", "null-data", "zero-terminated",
-           "follow-symlinks", "binary", "help", "version"});
+          long_option_name(t), {"in-place", "expression", "file", "line-length", "quiet", "silent", "debug", "posix",
+                                "regexp-extended", "separate", "sandbox", "unbuffered", "null-data", "zero-terminated",
+                                "follow-symlinks", "binary", "help", "version"});
       bool has_value = t.find('=') != std::string_view::npos;
       if (full.empty()) return quote("sed", t) + " is not an option this check understands";
       if (full == "in-place") return quote("sed", t) + " edits files in place";
@@ -312,9 +314,9 @@ refusal awk_rules(const args_t &a) {
         } else if (i + 1 < a.size()) {
           programs.push_back(a[++i]);
         }
-      } else if (!in({"characters-as-bytes", "traditional", "copyright", "help", "lint", "bignum",
-                      "use-lc-numeric", "non-decimal-data", "optimize", "posix", "re-interval",
-                      "no-optimize", "sandbox", "lint-old", "version", "gen-pot", "csv"},
+      } else if (!in({"characters-as-bytes", "traditional", "copyright", "help", "lint", "bignum", "use-lc-numeric",
+                      "non-decimal-data", "optimize", "posix", "re-interval", "no-optimize", "sandbox", "lint-old",
+                      "version", "gen-pot", "csv"},
                      name)) {
         // --file, --exec, --include (inplace), --load, --dump-variables, --profile, --pretty-print …
         return quote("awk", t) + " can load code or write files";
@@ -384,8 +386,8 @@ refusal xxd_rules(const args_t &a) {
     std::string_view t = a[i];
     if (t == "-" || !t.starts_with('-')) {
       ++operands;
-    } else if (in({"-c", "-cols", "-g", "-groupsize", "-l", "-len", "-o", "-offset", "-s", "-seek", "-n",
-                   "-name", "-R"},
+    } else if (in({"-c", "-cols", "-g", "-groupsize", "-l", "-len", "-o", "-offset", "-s", "-seek", "-n", "-name",
+                   "-R"},
                   t)) {
       ++i;
     }
@@ -423,8 +425,7 @@ refusal date_rules(const args_t &a) {
 }
 
 refusal hostname_rules(const args_t &a) {
-  if (any_short_letter(a, "Fb") || any_long(a, "file") || any_long(a, "boot") ||
-      !operands_of(a, "F").empty()) {
+  if (any_short_letter(a, "Fb") || any_long(a, "file") || any_long(a, "boot") || !operands_of(a, "F").empty()) {
     return std::string("'hostname NAME' (or -F/-b) sets the host name");
   }
   return std::nullopt;
@@ -446,8 +447,7 @@ refusal ip_rules(const args_t &a) {
       ops.push_back(t);
     } else if (abbrev("-batch", t, 2) || abbrev("-force", t, 3)) {
       return quote("ip", t) + " runs commands from a file";
-    } else if (abbrev("-family", t, 2) || abbrev("-netns", t, 2) || abbrev("-loops", t, 2) ||
-               abbrev("-rcvbuf", t, 3)) {
+    } else if (abbrev("-family", t, 2) || abbrev("-netns", t, 2) || abbrev("-loops", t, 2) || abbrev("-rcvbuf", t, 3)) {
       ++i;
     }
   }
@@ -489,12 +489,28 @@ struct program_rule {
 };
 
 constexpr program_rule program_rules[] = {
-    {"git", git_rules},     {"cargo", cargo_rules},       {"npm", npm_rules},           {"find", find_rules},
-    {"sed", sed_rules},     {"awk", awk_rules},           {"gawk", awk_rules},          {"mawk", awk_rules},
-    {"nawk", awk_rules},    {"sort", sort_rules},         {"uniq", uniq_rules},         {"tree", tree_rules},
-    {"yq", yq_rules},       {"xxd", xxd_rules},           {"date", date_rules},         {"hostname", hostname_rules},
-    {"ifconfig", ifconfig_rules}, {"ip", ip_rules},       {"ss", ss_rules},             {"file", file_rules},
-    {"rg", rg_rules},       {"printf", printf_rules},
+    {"git", git_rules},
+    {"cargo", cargo_rules},
+    {"npm", npm_rules},
+    {"find", find_rules},
+    {"sed", sed_rules},
+    {"awk", awk_rules},
+    {"gawk", awk_rules},
+    {"mawk", awk_rules},
+    {"nawk", awk_rules},
+    {"sort", sort_rules},
+    {"uniq", uniq_rules},
+    {"tree", tree_rules},
+    {"yq", yq_rules},
+    {"xxd", xxd_rules},
+    {"date", date_rules},
+    {"hostname", hostname_rules},
+    {"ifconfig", ifconfig_rules},
+    {"ip", ip_rules},
+    {"ss", ss_rules},
+    {"file", file_rules},
+    {"rg", rg_rules},
+    {"printf", printf_rules},
 };
 
 const program_rule *find_rule(std::string_view program) {

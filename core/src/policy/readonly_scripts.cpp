@@ -44,27 +44,52 @@ class sed_scanner {
       if (i_ >= s_.size()) return unreadable();
       char cmd = s_[i_++];
       switch (cmd) {
-        case '{': case '}': case '=': case 'd': case 'D': case 'g': case 'G': case 'h': case 'H':
-        case 'n': case 'N': case 'p': case 'P': case 'x': case 'z': case 'F':
+        case '{':
+        case '}':
+        case '=':
+        case 'd':
+        case 'D':
+        case 'g':
+        case 'G':
+        case 'h':
+        case 'H':
+        case 'n':
+        case 'N':
+        case 'p':
+        case 'P':
+        case 'x':
+        case 'z':
+        case 'F':
           break;
-        case 'l': case 'q': case 'Q': case 'L':
+        case 'l':
+        case 'q':
+        case 'Q':
+        case 'L':
           blanks();
           while (is_digit(peek())) ++i_;
           break;
-        case 'b': case 't': case 'T': case ':': case 'v':
+        case 'b':
+        case 't':
+        case 'T':
+        case ':':
+        case 'v':
           // Labels end at ; or newline in GNU sed; stopping earlier (blank, }, #) only shows us
           // more commands.
           blanks();
           while (i_ < s_.size() && std::string_view(";\n \t}#").find(s_[i_]) == std::string_view::npos) ++i_;
           break;
-        case 'a': case 'i': case 'c':
+        case 'a':
+        case 'i':
+        case 'c':
           // Text up to the end of the line; a backslash continues it onto the next line.
           while (i_ < s_.size() && s_[i_] != '\n') i_ += s_[i_] == '\\' ? 2 : 1;
           break;
-        case 'r': case 'R':
+        case 'r':
+        case 'R':
           to_end_of_line();  // a file name to read
           break;
-        case 'w': case 'W':
+        case 'w':
+        case 'W':
           return std::string("the sed 'w' command writes a file");
         case 'e':
           return std::string("the sed 'e' command runs a shell command");
@@ -129,7 +154,8 @@ class sed_scanner {
         if (peek() == ']') ++i_;  // a leading ']' is literal
         if (peek() == '[' && std::string_view(":=.").find(peek_at(1)) != std::string_view::npos) {
           size_t close = s_.find(std::string{peek_at(1), ']'}, i_ + 2);  // [:class:] [=x=] [.x.]
-          if (close == std::string_view::npos || s_.substr(i_, close - i_).find(delim) != std::string_view::npos) return false;
+          if (close == std::string_view::npos || s_.substr(i_, close - i_).find(delim) != std::string_view::npos)
+            return false;
           i_ = close + 2;
         }
       }

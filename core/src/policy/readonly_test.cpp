@@ -124,7 +124,7 @@ TEST(ReadonlyTest, SubstitutionSubshellsAndBackgroundAreRefused) {
 // Lines after a heredoc operator are data only where the shell agrees they are.
 TEST(ReadonlyTest, HeredocLookalikesDoNotHideCode) {
   expect_rows({
-      {"ls # <<EOF\ntouch x\nEOF", false, "'touch'"},   // the << is in a comment
+      {"ls # <<EOF\ntouch x\nEOF", false, "'touch'"},  // the << is in a comment
       {"echo $((1<<2))\ntouch x\n2", false, "command substitution"},
       {"ls; ((1<<2))\ntouch x\n2", false, "computed at run time"},
       {"cat <<EOF; touch x\nbody\nEOF", false, "'touch'"},  // the rest of the line is code

@@ -49,12 +49,13 @@ std::vector<plugin_host::tool_entry> builtin_tools(runtime &rt) {
   };
   out.push_back(std::move(list));
 
-  auto set_mode = make("set_mode", "Set safety mode",
-                       "Set this host's safety mode: plan (read-only), edit (writes with backups), bypass (no "
-                       "backups, deny lists still apply) or disabled. Peers may always lower the mode; raising it "
-                       "remotely needs security.allow_remote_mode_raise; nobody lifts 'disabled' remotely.",
-                       R"({"type":"object","properties":{"mode":{"type":"string","enum":["plan","edit","bypass","disabled","PLAN","EDIT","BYPASS","DISABLED","Plan","Edit","Bypass","Disabled"],"description":"plan | edit | bypass | disabled"}},"required":["mode"],"additionalProperties":false})",
-                       RA_PERM_ADMIN, RA_HINT_IDEMPOTENT);
+  auto set_mode = make(
+      "set_mode", "Set safety mode",
+      "Set this host's safety mode: plan (read-only), edit (writes with backups), bypass (no "
+      "backups, deny lists still apply) or disabled. Peers may always lower the mode; raising it "
+      "remotely needs security.allow_remote_mode_raise; nobody lifts 'disabled' remotely.",
+      R"({"type":"object","properties":{"mode":{"type":"string","enum":["plan","edit","bypass","disabled","PLAN","EDIT","BYPASS","DISABLED","Plan","Edit","Bypass","Disabled"],"description":"plan | edit | bypass | disabled"}},"required":["mode"],"additionalProperties":false})",
+      RA_PERM_ADMIN, RA_HINT_IDEMPOTENT);
   set_mode.native = [&rt](const std::shared_ptr<call_context> &ctx) {
     rapidjson::Document args;
     (void)json::parse(ctx->args, args);  // validated by the dispatcher already
@@ -70,9 +71,9 @@ std::vector<plugin_host::tool_entry> builtin_tools(runtime &rt) {
                                             ") is not allowed on this host (security.allow_remote_mode_raise)");
     if (auto st = rt.modes().set(*wanted); !st) return fail(st.code(), st.message());
     plugin_host::finish(ctx, call_result{RA_OK,
-                                 "{\"mode\":\"" + std::string(policy::mode_name(*wanted)) + "\",\"previous\":\"" +
-                                     std::string(policy::mode_name(now)) + "\"}",
-                                 ""});
+                                         "{\"mode\":\"" + std::string(policy::mode_name(*wanted)) +
+                                             "\",\"previous\":\"" + std::string(policy::mode_name(now)) + "\"}",
+                                         ""});
   };
   out.push_back(std::move(set_mode));
   return out;

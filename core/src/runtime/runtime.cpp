@@ -71,16 +71,18 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
   m.rules.denied_paths = sec.denied_paths;
   m.rules.allowed_commands = sec.allowed_commands;
   m.rules.denied_commands = sec.denied_commands;
-  m.rules.readonly_commands = sec.readonly_commands.empty() ? policy::default_readonly_commands() : sec.readonly_commands;
+  m.rules.readonly_commands =
+      sec.readonly_commands.empty() ? policy::default_readonly_commands() : sec.readonly_commands;
   m.modes = std::make_unique<policy::mode_store>(m.data_dir, sec.mode);
-  std::filesystem::path backup_dir = sec.backup_dir.empty() ? m.data_dir / "backups" : std::filesystem::path(sec.backup_dir);
+  std::filesystem::path backup_dir =
+      sec.backup_dir.empty() ? m.data_dir / "backups" : std::filesystem::path(sec.backup_dir);
   m.backups = std::make_unique<policy::backup_store>(backup_dir, sec.max_backup_versions);
 
   if (sandbox::landlock_abi_version() == 0)
     spdlog::warn("Landlock is not available: child processes are limited by the lexical policy only");
 
-  m.main_guard = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-      m.main.get_executor());
+  m.main_guard =
+      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(m.main.get_executor());
   m.main_thread = std::thread([&m] { m.main.run(); });
   unsigned n = std::max(2u, std::thread::hardware_concurrency());
   m.workers = std::make_unique<boost::asio::thread_pool>(n);
@@ -101,10 +103,14 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
     char cwd[4096];
     std::string_view here = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
     switch (perm) {
-      case RA_PERM_EXEC: return policy::check_command(resource, ctx.mode, m.rules);
-      case RA_PERM_READ: return policy::check_path(resource, policy::access::read, ctx.mode, m.rules, here);
-      case RA_PERM_WRITE: return policy::check_path(resource, policy::access::write, ctx.mode, m.rules, here);
-      default: return policy::decision::allow();
+      case RA_PERM_EXEC:
+        return policy::check_command(resource, ctx.mode, m.rules);
+      case RA_PERM_READ:
+        return policy::check_path(resource, policy::access::read, ctx.mode, m.rules, here);
+      case RA_PERM_WRITE:
+        return policy::check_path(resource, policy::access::write, ctx.mode, m.rules, here);
+      default:
+        return policy::decision::allow();
     }
   };
   env.sandbox_profile = [&m](policy::mode mode) {

@@ -61,8 +61,8 @@ class rule_adder {
 
   status grant(int fd, uint64_t access, const std::string &path) {
     if (++count_ > k_max_rules)
-      return failed_precondition("too many Landlock rules needed (more than " +
-                                 std::to_string(k_max_rules) + " entries around a denied path)");
+      return failed_precondition("too many Landlock rules needed (more than " + std::to_string(k_max_rules) +
+                                 " entries around a denied path)");
     landlock_path_beneath_attr attr{};
     attr.allowed_access = access;
     attr.parent_fd = fd;
@@ -87,8 +87,7 @@ class rule_adder {
 
 // Output sinks that ordinary programs open for writing without changing anything.
 status add_device_rules(rule_adder &adder) {
-  static constexpr const char *k_paths[] = {"/dev/null", "/dev/zero", "/dev/full",
-                                            "/dev/tty",  "/dev/ptmx", "/dev/pts"};
+  static constexpr const char *k_paths[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx", "/dev/pts"};
   for (const char *path : k_paths) {
     unique_fd fd(::open(path, O_PATH | O_CLOEXEC));
     if (!fd) continue;  // not present on this host: nothing to grant
@@ -101,8 +100,7 @@ status add_device_rules(rule_adder &adder) {
 
 // Absolute, symlink-free, without a trailing slash; the form used to compare paths below.
 result<std::string> normal_path(const std::string &path) {
-  if (path.empty() || path[0] != '/')
-    return invalid_argument("sandbox path must be absolute: '" + path + "'");
+  if (path.empty() || path[0] != '/') return invalid_argument("sandbox path must be absolute: '" + path + "'");
   std::error_code ec;
   std::string out = std::filesystem::weakly_canonical(path, ec).string();
   if (ec) return invalid_argument("cannot resolve sandbox path " + path + ": " + ec.message());
@@ -113,8 +111,7 @@ result<std::string> normal_path(const std::string &path) {
 // True when `inner` equals `outer` or lies beneath it.
 bool is_within(const std::string &inner, const std::string &outer) {
   if (outer == "/") return true;
-  return inner.compare(0, outer.size(), outer) == 0 &&
-         (inner.size() == outer.size() || inner[outer.size()] == '/');
+  return inner.compare(0, outer.size(), outer) == 0 && (inner.size() == outer.size() || inner[outer.size()] == '/');
 }
 
 std::string join(const std::string &dir, const char *name) {
@@ -130,8 +127,7 @@ std::string join(const std::string &dir, const char *name) {
 // inside them nothing can be created, removed or renamed (existing files stay writable, and
 // subdirectories off the path stay fully writable). Entries created there by others after the
 // ruleset was built are not writable for this child either. This errs on the side of denying.
-status grant_around(rule_adder &adder, int dir_fd, const std::string &path,
-                    const std::vector<std::string> &denied) {
+status grant_around(rule_adder &adder, int dir_fd, const std::string &path, const std::vector<std::string> &denied) {
   int list_fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (list_fd < 0) return internal_error("cannot open " + path + ": " + errno_text());
   std::unique_ptr<DIR, int (*)(DIR *)> dir(::fdopendir(list_fd), ::closedir);
@@ -153,8 +149,10 @@ status grant_around(rule_adder &adder, int dir_fd, const std::string &path,
     bool is_denied = false;
     std::vector<std::string> below;
     for (const std::string &d : denied) {
-      if (d == child) is_denied = true;
-      else if (is_within(d, child)) below.push_back(d);
+      if (d == child)
+        is_denied = true;
+      else if (is_within(d, child))
+        below.push_back(d);
     }
     if (is_denied) continue;
 
@@ -164,9 +162,8 @@ status grant_around(rule_adder &adder, int dir_fd, const std::string &path,
       if (errno == ENOENT) continue;  // removed meanwhile
       return internal_error("cannot open " + child + ": " + errno_text());
     }
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0)
-      return internal_error("cannot stat " + child + ": " + errno_text());
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return internal_error("cannot stat " + child + ": " + errno_text());
     if (below.empty()) {
       if (status s = adder.grant_entry(fd.get(), st, child); !s) return s;
     } else if (S_ISDIR(st.st_mode)) {
@@ -194,8 +191,10 @@ status add_edit_rules(rule_adder &adder, const fs_profile &profile) {
     bool inside_denied = false;
     std::vector<std::string> below;
     for (const std::string &d : denied) {
-      if (is_within(root, d)) inside_denied = true;
-      else if (is_within(d, root)) below.push_back(d);
+      if (is_within(root, d))
+        inside_denied = true;
+      else if (is_within(d, root))
+        below.push_back(d);
     }
     if (inside_denied) continue;
 
@@ -205,12 +204,11 @@ status add_edit_rules(rule_adder &adder, const fs_profile &profile) {
       if (errno == ENOENT) continue;
       return internal_error("cannot open writable root " + root + ": " + errno_text());
     }
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0)
-      return internal_error("cannot stat " + root + ": " + errno_text());
-    status s = below.empty()            ? adder.grant_entry(fd.get(), st, root)
-               : S_ISDIR(st.st_mode)    ? grant_around(adder, fd.get(), root, below)
-                                        : status::ok();
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return internal_error("cannot stat " + root + ": " + errno_text());
+    status s = below.empty()         ? adder.grant_entry(fd.get(), st, root)
+               : S_ISDIR(st.st_mode) ? grant_around(adder, fd.get(), root, below)
+                                     : status::ok();
     if (!s) return s;
   }
   return status::ok();

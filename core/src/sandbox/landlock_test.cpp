@@ -25,15 +25,18 @@ using testing::write_text;
 // descriptions mean nothing was created, removed, renamed or written.
 std::string describe_tree(const std::string &root) {
   std::vector<std::string> lines;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator();
-       ++it) {
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
     fs::file_status st = it->symlink_status();
-    std::string line = it->path().string().substr(root.size()) + " " +
-                       std::to_string(static_cast<int>(st.permissions())) + " ";
-    if (fs::is_symlink(st)) line += "link->" + fs::read_symlink(it->path()).string();
-    else if (fs::is_directory(st)) line += "dir";
-    else if (fs::is_regular_file(st)) line += "file:" + read_text(it->path().string());
-    else line += "other";
+    std::string line =
+        it->path().string().substr(root.size()) + " " + std::to_string(static_cast<int>(st.permissions())) + " ";
+    if (fs::is_symlink(st))
+      line += "link->" + fs::read_symlink(it->path()).string();
+    else if (fs::is_directory(st))
+      line += "dir";
+    else if (fs::is_regular_file(st))
+      line += "file:" + read_text(it->path().string());
+    else
+      line += "other";
     lines.push_back(std::move(line));
   }
   std::sort(lines.begin(), lines.end());
@@ -184,9 +187,7 @@ struct edit_tree {
     fs::create_symlink(outside, allowed + "/link");
     fs::create_symlink(allowed + "/secret", allowed + "/slink");
   }
-  fs_profile profile() const {
-    return fs_profile{policy::mode::edit, {allowed}, {allowed + "/secret"}};
-  }
+  fs_profile profile() const { return fs_profile{policy::mode::edit, {allowed}, {allowed + "/secret"}}; }
   std::string fill_in(const std::string &pattern) const {
     return substitute(substitute(pattern, "{A}", allowed), "{O}", outside);
   }

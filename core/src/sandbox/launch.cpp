@@ -54,7 +54,7 @@ struct child_plan {
 
   // Ignored signals survive exec (a daemon ignoring SIGPIPE would break `yes | head`), and the
   // parent blocked everything around fork: give the program a clean slate.
-  struct sigaction dfl{};
+  struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);  // EINVAL for libc's own
@@ -68,13 +68,11 @@ struct child_plan {
   }
   if (p.cwd != nullptr && ::chdir(p.cwd) != 0) report_and_exit(p.report_fd, stage_chdir, errno);
   if (p.confine) {
-    if (int err = apply_in_child(p.ruleset_fd); err != 0)
-      report_and_exit(p.report_fd, stage_sandbox, err);
+    if (int err = apply_in_child(p.ruleset_fd); err != 0) report_and_exit(p.report_fd, stage_sandbox, err);
   }
   // Nothing else the daemon holds (sockets, key files, other children's pipes, fds another
   // thread opened without O_CLOEXEC) may reach the program. Fail closed if this cannot be done.
-  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-    report_and_exit(p.report_fd, stage_setup, errno);
+  if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) report_and_exit(p.report_fd, stage_setup, errno);
   ::execve(p.path, p.argv, p.envp);
   report_and_exit(p.report_fd, stage_exec, errno);
 }
@@ -84,10 +82,13 @@ status errno_status(int err, std::string message) {
   message += std::strerror(err);
   switch (err) {
     case ENOENT:
-    case ENOTDIR: return not_found(std::move(message));
+    case ENOTDIR:
+      return not_found(std::move(message));
     case EACCES:
-    case EPERM: return permission_denied(std::move(message));
-    default: return internal_error(std::move(message));
+    case EPERM:
+      return permission_denied(std::move(message));
+    default:
+      return internal_error(std::move(message));
   }
 }
 
@@ -136,7 +137,7 @@ result<std::string> resolve_program(const std::string &name, const std::string &
     begin = end + 1;
     if (dir.empty() || dir[0] != '/') continue;
     std::string candidate = dir + "/" + name;
-    struct stat st{};
+    struct stat st {};
     if (::stat(candidate.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     err = EACCES;  // like execvp: remember, keep looking
@@ -246,10 +247,14 @@ result<launched_child> launch_child(const spawn_request &req, const ruleset &rul
   if (n > 0) {
     reap(pid);
     switch (report.stage) {
-      case stage_chdir: return errno_status(report.err, "cannot chdir to " + req.cwd);
-      case stage_sandbox: return errno_status(report.err, "cannot sandbox " + name);
-      case stage_setup: return errno_status(report.err, "cannot set up " + name);
-      default: return errno_status(report.err, "cannot start " + name);
+      case stage_chdir:
+        return errno_status(report.err, "cannot chdir to " + req.cwd);
+      case stage_sandbox:
+        return errno_status(report.err, "cannot sandbox " + name);
+      case stage_setup:
+        return errno_status(report.err, "cannot set up " + name);
+      default:
+        return errno_status(report.err, "cannot start " + name);
     }
   }
 

@@ -16,9 +16,9 @@
 namespace ra::sandbox {
 
 struct launched_child {
-  pid_t pid = -1;     // also the process group id; stays unreaped until the watcher reaps it
-  unique_fd pidfd;    // readable once the child has exited
-  unique_fd stdin_w;  // non-blocking; empty when the request has no stdin (child reads /dev/null)
+  pid_t pid = -1;      // also the process group id; stays unreaped until the watcher reaps it
+  unique_fd pidfd;     // readable once the child has exited
+  unique_fd stdin_w;   // non-blocking; empty when the request has no stdin (child reads /dev/null)
   unique_fd stdout_r;  // non-blocking
   unique_fd stderr_r;  // non-blocking
 };

@@ -73,8 +73,8 @@ namespace {
 // concurrent children is bounded by the callers (tool calls), not by the network.
 class watcher {
  public:
-  watcher(std::shared_ptr<process> proc, launched_child child, spawn_request req,
-          mono_clock::time_point start, bool sandboxed)
+  watcher(std::shared_ptr<process> proc, launched_child child, spawn_request req, mono_clock::time_point start,
+          bool sandboxed)
       : proc_(std::move(proc)), child_(std::move(child)), req_(std::move(req)), start_(start) {
     result_.sandboxed = sandboxed;
     out_.fd = std::move(child_.stdout_r);
@@ -153,8 +153,7 @@ class watcher {
 
   int poll_timeout(mono_clock::time_point now) const {
     std::optional<mono_clock::time_point> next = pipe_deadline_;
-    if (deadline_ && !leader_exited_ && !group_killed_)
-      next = next ? std::min(*next, *deadline_) : *deadline_;
+    if (deadline_ && !leader_exited_ && !group_killed_) next = next ? std::min(*next, *deadline_) : *deadline_;
     if (!next) return -1;
     auto ms = std::chrono::ceil<milliseconds>(*next - now).count();
     return static_cast<int>(std::clamp<int64_t>(ms, 0, 60000));
@@ -201,8 +200,7 @@ class watcher {
   }
 
   void write_stdin() {
-    ssize_t n = ::write(child_.stdin_w.get(), stdin_left_.data(),
-                        std::min(stdin_left_.size(), k_read_chunk));
+    ssize_t n = ::write(child_.stdin_w.get(), stdin_left_.data(), std::min(stdin_left_.size(), k_read_chunk));
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) return;
       child_.stdin_w.reset();  // EPIPE: nobody reads stdin any more; that is the child's choice
@@ -226,8 +224,7 @@ class watcher {
       result_.exit_code = -1;
       result_.term_signal = WTERMSIG(wstatus);
     }
-    result_.duration_ms =
-        std::chrono::duration_cast<milliseconds>(mono_clock::now() - start_).count();
+    result_.duration_ms = std::chrono::duration_cast<milliseconds>(mono_clock::now() - start_).count();
     if (req_.on_exit) {
       try {
         req_.on_exit(result_);
@@ -243,7 +240,7 @@ class watcher {
   spawn_result result_;
   stream out_{1};
   stream err_{2};
-  std::string_view stdin_left_;  // into req_.stdin_data
+  std::string_view stdin_left_;                          // into req_.stdin_data
   std::optional<mono_clock::time_point> deadline_;       // the request's timeout
   std::optional<mono_clock::time_point> pipe_deadline_;  // grace or drain limit after leader exit
   bool leader_exited_ = false;
@@ -306,8 +303,7 @@ result<std::shared_ptr<process>> process_supervisor::spawn(spawn_request req) {
   pid_t pid = child->pid;
 
   auto proc = std::make_shared<process>(std::move(wake));
-  auto w = std::make_unique<watcher>(proc, std::move(*child), std::move(req), start,
-                                     confine && rules->active());
+  auto w = std::make_unique<watcher>(proc, std::move(*child), std::move(req), start, confine && rules->active());
   std::lock_guard lock(impl_->mu);  // held until the thread is registered: retire() needs it
   if (impl_->stopping) {
     // shutdown() began while we launched: run the watcher anyway so the group is killed and

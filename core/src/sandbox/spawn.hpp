@@ -23,7 +23,7 @@
 namespace ra::sandbox {
 
 struct spawn_result {
-  int exit_code = -1;    // -1 when killed by a signal
+  int exit_code = -1;  // -1 when killed by a signal
   int term_signal = 0;
   bool timed_out = false;
   bool cancelled = false;
@@ -36,14 +36,14 @@ struct spawn_result {
 };
 
 struct spawn_request {
-  std::vector<std::string> argv;          // argv[0] looked up on PATH when it has no '/'
-  std::vector<std::string> extra_env;     // "K=V", added to / replacing the inherited environment
-  std::string cwd;                        // empty = inherit
-  bool has_stdin = false;                 // false: the child's stdin is /dev/null
-  std::string stdin_data;                 // written by the watcher, then closed (EOF)
-  int64_t timeout_ms = 0;                 // 0 = none
-  uint64_t max_output = 131072;           // per stream; 0 = deliver nothing (bytes still counted)
-  fs_profile profile;                     // sandbox of the caller's mode
+  std::vector<std::string> argv;       // argv[0] looked up on PATH when it has no '/'
+  std::vector<std::string> extra_env;  // "K=V", added to / replacing the inherited environment
+  std::string cwd;                     // empty = inherit
+  bool has_stdin = false;              // false: the child's stdin is /dev/null
+  std::string stdin_data;              // written by the watcher, then closed (EOF)
+  int64_t timeout_ms = 0;              // 0 = none
+  uint64_t max_output = 131072;        // per stream; 0 = deliver nothing (bytes still counted)
+  fs_profile profile;                  // sandbox of the caller's mode
   // Output chunks in arrival order, at most max_output bytes per stream in total.
   std::function<void(int stream /*1 stdout, 2 stderr*/, std::string_view data)> on_output;
   // Exactly once, after the group is gone and all delivered output was passed to on_output.

@@ -286,10 +286,8 @@ TEST(spawn, unstartable_commands_are_reported) {
     std::string message;
   };
   const test_case cases[] = {
-      {"ra-no-such-command", RA_NOT_FOUND,
-       "cannot start ra-no-such-command: No such file or directory"},
-      {"/nonexistent/prog", RA_NOT_FOUND,
-       "cannot start /nonexistent/prog: No such file or directory"},
+      {"ra-no-such-command", RA_NOT_FOUND, "cannot start ra-no-such-command: No such file or directory"},
+      {"/nonexistent/prog", RA_NOT_FOUND, "cannot start /nonexistent/prog: No such file or directory"},
       {dir / "not-executable", RA_PERMISSION_DENIED,
        "cannot start " + (dir / "not-executable") + ": Permission denied"},
   };
@@ -308,7 +306,8 @@ TEST(spawn, unstartable_commands_are_reported) {
 
 TEST(spawn, child_gets_default_signals_and_an_empty_mask) {
   // The daemon's own signal setup must not leak into the child.
-  struct sigaction ignore{}, saved_pipe{};
+  struct sigaction ignore {
+  }, saved_pipe{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &saved_pipe);
   sigset_t usr1, saved_mask;
@@ -348,8 +347,8 @@ TEST(spawn, child_leads_its_own_process_group) {
 
 TEST(spawn, no_new_privs_in_every_mode) {
   process_supervisor sup;
-  for (auto [mode, expected] : {std::pair{policy::mode::plan, "1"}, {policy::mode::edit, "1"},
-                                {policy::mode::bypass, "1"}}) {
+  for (auto [mode, expected] :
+       {std::pair{policy::mode::plan, "1"}, {policy::mode::edit, "1"}, {policy::mode::bypass, "1"}}) {
     SCOPED_TRACE(std::string(policy::mode_name(mode)));
     spawn_request req;
     req.argv = {"grep", "^NoNewPrivs", "/proc/self/status"};

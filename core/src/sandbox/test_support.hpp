@@ -26,8 +26,7 @@ class temp_dir {
  public:
   temp_dir() {
     const char *base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                          "/ra-sandbox-test.XXXXXX";
+    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/ra-sandbox-test.XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
     path_ = std::filesystem::canonical(pattern).string();
   }
@@ -71,9 +70,7 @@ inline run_output run(process_supervisor &sup, spawn_request req,
   };
   auto state = std::make_shared<shared>();
   std::future<spawn_result> done = state->done.get_future();
-  req.on_output = [state](int stream, std::string_view data) {
-    (stream == 1 ? state->out : state->err).append(data);
-  };
+  req.on_output = [state](int stream, std::string_view data) { (stream == 1 ? state->out : state->err).append(data); };
   req.on_exit = [state](const spawn_result &r) { state->done.set_value(r); };
   run_output o;
   auto p = sup.spawn(std::move(req));

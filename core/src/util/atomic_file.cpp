@@ -29,16 +29,15 @@ bool write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-status write_file_atomic(const std::filesystem::path &path, std::string_view contents,
-                         unsigned mode) {
+status write_file_atomic(const std::filesystem::path &path, std::string_view contents, unsigned mode) {
   std::filesystem::path dir = path.parent_path();
   if (dir.empty()) dir = ".";
-  struct stat existing{};
+  struct stat existing {};
   if (::stat(path.c_str(), &existing) == 0) mode = existing.st_mode & 07777;
 
   std::random_device rd;
-  std::string tmp_name = "." + path.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                         "." + std::to_string(rd());
+  std::string tmp_name =
+      "." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
   std::filesystem::path tmp = dir / tmp_name;
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return internal_error(errno_text("cannot create", tmp));

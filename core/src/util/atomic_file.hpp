@@ -14,8 +14,7 @@ namespace ra {
 
 // Replaces `path` with `contents`, creating it with `mode` if it does not exist (an existing file
 // keeps its permission bits).
-status write_file_atomic(const std::filesystem::path &path, std::string_view contents,
-                         unsigned mode = 0644);
+status write_file_atomic(const std::filesystem::path &path, std::string_view contents, unsigned mode = 0644);
 
 // Reads a whole file (up to max_bytes; larger files are an error).
 result<std::string> read_file(const std::filesystem::path &path, size_t max_bytes = 64u << 20);

@@ -79,7 +79,10 @@ TEST(JsonTest, ParseErrorsDepthAndUtf8) {
   EXPECT_TRUE(json::is_valid_utf8("héllo €𝄞"));
   for (const char *bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80"})
     EXPECT_FALSE(json::is_valid_utf8(bad)) << bad;
-  EXPECT_EQ(json::to_valid_utf8("a\xff" "b"), "a\xef\xbf\xbd" "b");
+  EXPECT_EQ(json::to_valid_utf8("a\xff"
+                                "b"),
+            "a\xef\xbf\xbd"
+            "b");
   EXPECT_EQ(json::base64_encode("hello"), "aGVsbG8=");
   EXPECT_EQ(json::quote("a\"b\xff"), "\"a\\\"b\xef\xbf\xbd\"");
 }

@@ -8,15 +8,13 @@
 namespace ra::json {
 
 status parse(std::string_view text, rapidjson::Document &out) {
-  if (text.size() > max_bytes)
-    return invalid_argument("JSON is larger than " + std::to_string(max_bytes) + " bytes");
+  if (text.size() > max_bytes) return invalid_argument("JSON is larger than " + std::to_string(max_bytes) + " bytes");
   out.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
   if (out.HasParseError()) {
     return invalid_argument("invalid JSON at offset " + std::to_string(out.GetErrorOffset()) + ": " +
                             rapidjson::GetParseError_En(out.GetParseError()));
   }
-  if (depth(out) > max_depth)
-    return invalid_argument("JSON nesting is deeper than " + std::to_string(max_depth));
+  if (depth(out) > max_depth) return invalid_argument("JSON nesting is deeper than " + std::to_string(max_depth));
   return status::ok();
 }
 
@@ -116,8 +114,7 @@ std::string base64_encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) |
-                 uint8_t(bytes[i + 2]);
+    uint32_t v = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) | uint8_t(bytes[i + 2]);
     out += table[(v >> 18) & 63];
     out += table[(v >> 12) & 63];
     out += table[(v >> 6) & 63];

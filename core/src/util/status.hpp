@@ -22,9 +22,7 @@ class status {
   explicit operator bool() const { return is_ok(); }
   ra_status code() const { return code_; }
   const std::string &message() const { return message_; }
-  std::string to_string() const {
-    return is_ok() ? "ok" : std::string(ra_status_name(code_)) + ": " + message_;
-  }
+  std::string to_string() const { return is_ok() ? "ok" : std::string(ra_status_name(code_)) + ": " + message_; }
 
  private:
   ra_status code_ = RA_OK;

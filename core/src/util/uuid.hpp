@@ -6,7 +6,7 @@
 
 namespace ra {
 
-std::string uuid_v4();           // "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lower-case
+std::string uuid_v4();  // "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lower-case
 bool looks_like_uuid(const std::string &s);
 
 }  // namespace ra

@@ -17,8 +17,8 @@ TEST(ExecToolTest, SettingsDefaultsAndErrors) {
   ASSERT_TRUE(s) << err;
   EXPECT_EQ(s->default_timeout_ms, 5000);
   EXPECT_EQ(s->env, (std::vector<std::string>{"A=b"}));
-  for (const char *bad : {R"({"shell":"sh"})", R"({"colour":1})", R"({"default_timeout_secs":0})",
-                          R"({"env":{"A-B":"x"}})", "[]"}) {
+  for (const char *bad :
+       {R"({"shell":"sh"})", R"({"colour":1})", R"({"default_timeout_secs":0})", R"({"env":{"A-B":"x"}})", "[]"}) {
     EXPECT_FALSE(parse_settings(bad, err)) << bad;
     EXPECT_FALSE(err.empty());
   }

@@ -49,8 +49,7 @@ class hello_plugin : public ra::plugin {
     rapidjson::Document args;
     args.Parse(c->args_json().data(), c->args_json().size());
     std::string name = "world";
-    if (args.IsObject() && args.HasMember("name") && args["name"].IsString())
-      name = args["name"].GetString();
+    if (args.IsObject() && args.HasMember("name") && args["name"].IsString()) name = args["name"].GetString();
 
     rapidjson::StringBuffer out;
     rapidjson::Writer<rapidjson::StringBuffer> w(out);

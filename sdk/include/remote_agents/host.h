@@ -21,37 +21,34 @@ typedef enum ra_log_level {
 } ra_log_level;
 
 /* ---- Child processes (host->spawn) ---------------------------------------------------------- */
-enum {
-  RA_SPAWN_STDOUT = 1,
-  RA_SPAWN_STDERR = 2
-};
+enum { RA_SPAWN_STDOUT = 1, RA_SPAWN_STDERR = 2 };
 
 typedef struct ra_spawn_spec {
   uint32_t struct_size;
-  const char *const *argv;  /* NULL-terminated; argv[0] is looked up on PATH when it has no '/' */
-  const char *const *env;   /* NULL-terminated "KEY=VALUE" entries added to (or replacing in) the
-                               daemon's environment; may be NULL */
-  const char *cwd;          /* working directory, or NULL for the daemon's */
-  const char *stdin_data;   /* written to the child's stdin, then closed; NULL = /dev/null */
+  const char *const *argv; /* NULL-terminated; argv[0] is looked up on PATH when it has no '/' */
+  const char *const *env;  /* NULL-terminated "KEY=VALUE" entries added to (or replacing in) the
+                              daemon's environment; may be NULL */
+  const char *cwd;         /* working directory, or NULL for the daemon's */
+  const char *stdin_data;  /* written to the child's stdin, then closed; NULL = /dev/null */
   size_t stdin_len;
-  int64_t timeout_ms;       /* > 0: the whole process group is killed after this long */
-  uint64_t max_output;      /* per-stream bytes delivered to on_output; 0 = host default */
+  int64_t timeout_ms;  /* > 0: the whole process group is killed after this long */
+  uint64_t max_output; /* per-stream bytes delivered to on_output; 0 = host default */
 } ra_spawn_spec_t;
 
 typedef struct ra_spawn_result {
   uint32_t struct_size;
-  ra_status status;         /* RA_OK when the child ran (whatever its exit code) */
-  const char *error;        /* why it could not be started, when status != RA_OK */
-  int32_t exit_code;        /* exit status, or -1 when killed by a signal */
-  int32_t term_signal;      /* signal number that ended it, 0 when it exited */
-  bool timed_out;           /* killed by timeout_ms */
-  bool cancelled;           /* killed because the call was cancelled */
-  bool stdout_truncated;    /* more than max_output bytes were produced on stdout */
+  ra_status status;      /* RA_OK when the child ran (whatever its exit code) */
+  const char *error;     /* why it could not be started, when status != RA_OK */
+  int32_t exit_code;     /* exit status, or -1 when killed by a signal */
+  int32_t term_signal;   /* signal number that ended it, 0 when it exited */
+  bool timed_out;        /* killed by timeout_ms */
+  bool cancelled;        /* killed because the call was cancelled */
+  bool stdout_truncated; /* more than max_output bytes were produced on stdout */
   bool stderr_truncated;
-  uint64_t stdout_bytes;    /* bytes produced in total (delivered or not) */
+  uint64_t stdout_bytes; /* bytes produced in total (delivered or not) */
   uint64_t stderr_bytes;
   int64_t duration_ms;
-  bool sandboxed;           /* the kernel sandbox (Landlock) for the call's mode was applied */
+  bool sandboxed; /* the kernel sandbox (Landlock) for the call's mode was applied */
 } ra_spawn_result_t;
 
 typedef struct ra_spawn_sink {
@@ -68,10 +65,10 @@ typedef struct ra_spawn_sink {
 /* ---- The service table --------------------------------------------------------------------- */
 struct ra_host {
   uint32_t struct_size;
-  uint32_t abi_major;        /* RA_ABI_MAJOR of the host */
-  uint32_t abi_minor;        /* the negotiated minor for this plugin */
-  void *host_data;           /* the host's own; plugins must not touch it */
-  const char *host_version;  /* daemon version string */
+  uint32_t abi_major;       /* RA_ABI_MAJOR of the host */
+  uint32_t abi_minor;       /* the negotiated minor for this plugin */
+  void *host_data;          /* the host's own; plugins must not touch it */
+  const char *host_version; /* daemon version string */
 
   /* RA_SINCE(1, 0) */
 
@@ -82,12 +79,11 @@ struct ra_host {
    * call use `permission` (ra_permission) on `resource` (a path or a command line)? RA_OK =
    * allowed; RA_PERMISSION_DENIED with the reason in reason_buf. Plugins may add checks, never
    * skip them [R32]. */
-  ra_status (*authorize)(const ra_host_t *host, const ra_call_t *call, uint32_t permission,
-                         const char *resource, char *reason_buf, size_t reason_cap);
+  ra_status (*authorize)(const ra_host_t *host, const ra_call_t *call, uint32_t permission, const char *resource,
+                         char *reason_buf, size_t reason_cap);
 
   /* [any] Report progress: fraction in [0,1], or < 0 when unknown. `message` may be NULL. */
-  void (*progress)(const ra_host_t *host, const ra_call_t *call, double fraction,
-                   const char *message);
+  void (*progress)(const ra_host_t *host, const ra_call_t *call, double fraction, const char *message);
 
   /* [any] Partial output of a running call (a JSON object, copied by the host). Returns
    * RA_RESOURCE_EXHAUSTED when the consumer is slow: the plugin should slow down. */
@@ -99,8 +95,8 @@ struct ra_host {
   /* [any] Finish the call: EXACTLY ONCE per successfully invoked call [R42]. `result_json` is a
    * JSON object (copied); `message` is a human-readable error for non-OK statuses (may be NULL).
    * After complete returns, `call` is gone. */
-  void (*complete)(const ra_host_t *host, ra_call_t *call, ra_status status,
-                   const char *result_json, size_t len, const char *message);
+  void (*complete)(const ra_host_t *host, ra_call_t *call, ra_status status, const char *result_json, size_t len,
+                   const char *message);
 
   /* [any] Start a child process for `call` in the sandbox of the call's mode: no_new_privs, its
    * own process group, Landlock (plan: no filesystem writes; edit: writes only where the policy
@@ -122,8 +118,7 @@ struct ra_host {
   /* [worker] Before overwriting `path` in edit mode: copy its current contents into the backup
    * store (with retention). Writes the backup's path into out_buf (may be NULL). RA_NOT_FOUND when
    * there is nothing to back up; RA_OK with an empty path when backups are off for this mode. */
-  ra_status (*backup)(const ra_host_t *host, const ra_call_t *call, const char *path,
-                      char *out_buf, size_t out_cap);
+  ra_status (*backup)(const ra_host_t *host, const ra_call_t *call, const char *path, char *out_buf, size_t out_cap);
 
   /* Reserved for ABI 1.1 (relay and peer network): always NULL in 1.0. */
   void *reserved_dispatch;  /* call tools on other peers (frontends, mapreduce, transfer) */

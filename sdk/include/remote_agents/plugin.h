@@ -53,12 +53,12 @@ typedef enum ra_permission {
 
 /* ---- Tool annotations: MCP hints, informational only, never used for policy ------------------ */
 enum {
-  RA_HINT_READ_ONLY = 1u << 0,   /* MCP readOnlyHint */
-  RA_HINT_DESTRUCTIVE = 1u << 1, /* MCP destructiveHint */
-  RA_HINT_IDEMPOTENT = 1u << 2,  /* MCP idempotentHint */
-  RA_HINT_OPEN_WORLD = 1u << 3,  /* MCP openWorldHint */
-  RA_HINT_LONG_RUNNING = 1u << 4,/* may outlast a client's usual 60 s: frontends may return a handle */
-  RA_HINT_STREAMS = 1u << 5      /* emits partial output while running */
+  RA_HINT_READ_ONLY = 1u << 0,    /* MCP readOnlyHint */
+  RA_HINT_DESTRUCTIVE = 1u << 1,  /* MCP destructiveHint */
+  RA_HINT_IDEMPOTENT = 1u << 2,   /* MCP idempotentHint */
+  RA_HINT_OPEN_WORLD = 1u << 3,   /* MCP openWorldHint */
+  RA_HINT_LONG_RUNNING = 1u << 4, /* may outlast a client's usual 60 s: frontends may return a handle */
+  RA_HINT_STREAMS = 1u << 5       /* emits partial output while running */
 };
 
 /* ---- Tool descriptor: the MCP tool shape plus what the core needs for policy [R31–R35] -------- */
@@ -93,14 +93,14 @@ typedef struct ra_plugin_info {
 /* ---- One tool call. Host-owned; valid from invoke() until complete() has returned [R40] ------ */
 typedef struct ra_call {
   uint32_t struct_size;
-  uint64_t id;               /* unique per host process */
-  const char *tool;          /* descriptor name */
-  const char *args_json;     /* already validated against input_schema; NUL-terminated */
+  uint64_t id;           /* unique per host process */
+  const char *tool;      /* descriptor name */
+  const char *args_json; /* already validated against input_schema; NUL-terminated */
   size_t args_len;
-  const char *caller;        /* "local" or the authenticated peer id */
-  uint32_t mode;             /* ra_mode at dispatch time */
-  int64_t deadline_ms;       /* CLOCK_MONOTONIC milliseconds; 0 = none */
-  void *plugin_ref;          /* free for the plugin's use */
+  const char *caller;  /* "local" or the authenticated peer id */
+  uint32_t mode;       /* ra_mode at dispatch time */
+  int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds; 0 = none */
+  void *plugin_ref;    /* free for the plugin's use */
 } ra_call_t;
 
 /* ---- Instance vtable, implemented by the plugin ---------------------------------------------- */
@@ -138,8 +138,8 @@ typedef struct ra_plugin_entry {
   /* [main] Create one instance. `config_json` is the plugin's own [plugins.<id>.config] table as a
    * JSON object (borrowed). On failure return NULL and write a NUL-terminated reason into
    * err_buf (capacity err_cap). */
-  ra_instance_t *(*create)(const ra_host_t *host, uint32_t negotiated_minor, const char *config_json,
-                           size_t config_len, char *err_buf, size_t err_cap);
+  ra_instance_t *(*create)(const ra_host_t *host, uint32_t negotiated_minor, const char *config_json, size_t config_len,
+                           char *err_buf, size_t err_cap);
 } ra_plugin_entry_t;
 
 #define RA_PLUGIN_ENTRY_SYMBOL "ra_plugin_entry"

@@ -82,8 +82,7 @@ class call : public std::enable_shared_from_this<call> {
   call(const call &) = delete;
   call &operator=(const call &) = delete;
   ~call() {
-    if (!done_.load())
-      complete(RA_INTERNAL, "{}", "plugin dropped the call without completing it");
+    if (!done_.load()) complete(RA_INTERNAL, "{}", "plugin dropped the call without completing it");
   }
 
   std::string_view tool() const { return c_->tool; }
@@ -118,13 +117,10 @@ class call : public std::enable_shared_from_this<call> {
     return true;
   }
   bool ok(std::string_view result_json) { return complete(RA_OK, result_json, nullptr); }
-  bool fail(ra_status status, const std::string &message) {
-    return complete(status, "{}", message.c_str());
-  }
+  bool fail(ra_status status, const std::string &message) { return complete(status, "{}", message.c_str()); }
 
   // Starts a sandboxed child for this call. on_exit runs exactly once when RA_OK is returned.
-  ra_status spawn(const ra_spawn_spec_t &spec,
-                  std::function<void(int stream, std::string_view data)> on_output,
+  ra_status spawn(const ra_spawn_spec_t &spec, std::function<void(int stream, std::string_view data)> on_output,
                   std::function<void(const ra_spawn_result_t &)> on_exit, std::string *error = nullptr) {
     struct box {
       std::shared_ptr<call> keep;
@@ -232,12 +228,12 @@ instance_box<P> *box_of(const ra_instance_t *i) {
 }
 
 template <class P>
-ra_instance_t *create(const ra_host_t *host, uint32_t, const char *config_json, size_t config_len,
-                      char *err_buf, size_t err_cap) {
+ra_instance_t *create(const ra_host_t *host, uint32_t, const char *config_json, size_t config_len, char *err_buf,
+                      size_t err_cap) {
   try {
     auto box = std::make_unique<instance_box<P>>();
-    box->plugin = std::make_unique<P>(host, std::string_view(config_json ? config_json : "{}",
-                                                             config_json ? config_len : 2));
+    box->plugin =
+        std::make_unique<P>(host, std::string_view(config_json ? config_json : "{}", config_json ? config_len : 2));
     box->tools = box->plugin->define_tools();
     for (const auto &t : box->tools) {
       ra_tool_desc_t d{};
@@ -325,23 +321,22 @@ ra_instance_t *create(const ra_host_t *host, uint32_t, const char *config_json, 
 // per-plugin symbol ra_plugin_entry__<token> used by static builds. Shared builds also export
 // ra_plugin_entry, which the loader looks up (define RA_STATIC_PLUGIN to omit it).
 // PluginClass must be constructible from (const ra_host_t *, std::string_view config_json).
-#define RA_PLUGIN_INFO_(token, id, name, version, description)                                \
-  static const ra_plugin_info_t ra_plugin_info__##token = {sizeof(ra_plugin_info_t), id, name, \
-                                                           version, description, nullptr,     \
-                                                           nullptr, nullptr};
+#define RA_PLUGIN_INFO_(token, id, name, version, description) \
+  static const ra_plugin_info_t ra_plugin_info__##token = {    \
+      sizeof(ra_plugin_info_t), id, name, version, description, nullptr, nullptr, nullptr};
 #ifdef RA_STATIC_PLUGIN
 #define RA_PLUGIN_GENERIC_ENTRY_(token, PluginClass)
 #else
-#define RA_PLUGIN_GENERIC_ENTRY_(token, PluginClass)                                        \
-  extern "C" RA_EXPORT const ra_plugin_entry_t ra_plugin_entry = {                          \
-      RA_ABI_MAJOR, RA_ABI_MINOR, sizeof(ra_plugin_entry_t), &ra_plugin_info__##token,     \
-      &ra::detail::create<PluginClass>};
+#define RA_PLUGIN_GENERIC_ENTRY_(token, PluginClass)                                                                   \
+  extern "C" RA_EXPORT const ra_plugin_entry_t ra_plugin_entry = {RA_ABI_MAJOR, RA_ABI_MINOR,                          \
+                                                                  sizeof(ra_plugin_entry_t), &ra_plugin_info__##token, \
+                                                                  &ra::detail::create<PluginClass>};
 #endif
-#define RA_PLUGIN(token, PluginClass, id, name, version, description)                       \
-  RA_PLUGIN_INFO_(token, id, name, version, description)                                   \
-  extern "C" RA_EXPORT const ra_plugin_entry_t ra_plugin_entry__##token = {                 \
-      RA_ABI_MAJOR, RA_ABI_MINOR, sizeof(ra_plugin_entry_t), &ra_plugin_info__##token,     \
-      &ra::detail::create<PluginClass>};                                                    \
+#define RA_PLUGIN(token, PluginClass, id, name, version, description)                  \
+  RA_PLUGIN_INFO_(token, id, name, version, description)                               \
+  extern "C" RA_EXPORT const ra_plugin_entry_t ra_plugin_entry__##token = {            \
+      RA_ABI_MAJOR, RA_ABI_MINOR, sizeof(ra_plugin_entry_t), &ra_plugin_info__##token, \
+      &ra::detail::create<PluginClass>};                                               \
   RA_PLUGIN_GENERIC_ENTRY_(token, PluginClass)
 
 #endif  // REMOTE_AGENTS_PLUGIN_HPP

@@ -31,22 +31,38 @@ typedef enum ra_status {
 /* Stable lower-case name of a status ("ok", "permission_denied", ...); "unknown" for other values. */
 static inline const char *ra_status_name(ra_status s) {
   switch (s) {
-    case RA_OK: return "ok";
-    case RA_CANCELLED: return "cancelled";
-    case RA_INVALID_ARGUMENT: return "invalid_argument";
-    case RA_DEADLINE_EXCEEDED: return "deadline_exceeded";
-    case RA_NOT_FOUND: return "not_found";
-    case RA_ALREADY_EXISTS: return "already_exists";
-    case RA_PERMISSION_DENIED: return "permission_denied";
-    case RA_RESOURCE_EXHAUSTED: return "resource_exhausted";
-    case RA_FAILED_PRECONDITION: return "failed_precondition";
-    case RA_ABORTED: return "aborted";
-    case RA_OUT_OF_RANGE: return "out_of_range";
-    case RA_UNIMPLEMENTED: return "unimplemented";
-    case RA_INTERNAL: return "internal";
-    case RA_UNAVAILABLE: return "unavailable";
-    case RA_DATA_LOSS: return "data_loss";
-    default: return "unknown";
+    case RA_OK:
+      return "ok";
+    case RA_CANCELLED:
+      return "cancelled";
+    case RA_INVALID_ARGUMENT:
+      return "invalid_argument";
+    case RA_DEADLINE_EXCEEDED:
+      return "deadline_exceeded";
+    case RA_NOT_FOUND:
+      return "not_found";
+    case RA_ALREADY_EXISTS:
+      return "already_exists";
+    case RA_PERMISSION_DENIED:
+      return "permission_denied";
+    case RA_RESOURCE_EXHAUSTED:
+      return "resource_exhausted";
+    case RA_FAILED_PRECONDITION:
+      return "failed_precondition";
+    case RA_ABORTED:
+      return "aborted";
+    case RA_OUT_OF_RANGE:
+      return "out_of_range";
+    case RA_UNIMPLEMENTED:
+      return "unimplemented";
+    case RA_INTERNAL:
+      return "internal";
+    case RA_UNAVAILABLE:
+      return "unavailable";
+    case RA_DATA_LOSS:
+      return "data_loss";
+    default:
+      return "unknown";
   }
 }
 

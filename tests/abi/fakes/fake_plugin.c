@@ -35,8 +35,8 @@
 #define FAKE_PERMISSION RA_PERM_READ
 #endif
 
-static const ra_plugin_info_t info = {sizeof(ra_plugin_info_t), FAKE_ID, "Fake", "1.0.0",
-                                      "A fake plugin for loader tests", NULL, NULL, NULL};
+static const ra_plugin_info_t info = {sizeof(ra_plugin_info_t),         FAKE_ID, "Fake", "1.0.0",
+                                      "A fake plugin for loader tests", NULL,    NULL,   NULL};
 
 static const ra_tool_desc_t tools[2] = {
     {sizeof(ra_tool_desc_t), FAKE_TOOL_NAME, "Fake tool", "Returns {\"fake\":true}", FAKE_SCHEMA, NULL,
