@@ -5,10 +5,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from ra_test import BIN, Host, Tap, require_binary  # noqa: E402
+from ra_test import BIN, Host, Tap, require_binary, wait_gone  # noqa: E402
 
 require_binary()
 t = Tap()
@@ -41,18 +40,7 @@ t.eq(code, 4, "timeout: the CLI exits 4")
 t.ok("[command timed out after 700ms]" in r.get("stderr", ""), "timeout: the reference's stderr note", r)
 with open(pidfile) as f:
     gpid = int(f.read())
-deadline = time.monotonic() + 10
-alive = True
-while time.monotonic() < deadline:
-    try:
-        with open(f"/proc/{gpid}/stat") as f:
-            alive = f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        alive = False
-    if not alive:
-        break
-    time.sleep(0.05)
-t.ok(not alive, "timeout: the grandchild was killed with the group")
+t.ok(wait_gone(gpid), "timeout: the grandchild was killed with the group")
 
 # A backgrounded grandchild that keeps the pipes open does not hang the call after the shell exits.
 code, r, out, err = exec_json({"command": "sleep 300 & echo started", "timeout_ms": 60000})
@@ -102,7 +90,7 @@ t.ok(r.get("sandboxed") is True, "children run sandboxed (Landlock) in edit mode
 code, r, out, err = exec_json({"command": "for i in $(seq 1 2000); do printf 'é'; done"})
 t.eq(r.get("stdout"), "é" * 2000, "multi-byte output is intact")
 
-# Cancel on shutdown: SIGTERM to a `run`-less call is not a thing; a daemon stop kills the groups.
+# SIGTERM (or Ctrl-C) to the CLI cancels the running call and kills its process group.
 proc = subprocess.Popen([BIN, "call", "exec", json.dumps({"command": f"sleep 300 & echo $! > {pidfile}; echo go; wait"})],
                         env=h.env(), cwd=h.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 t.eq(proc.stdout.readline(), "go\n", "a long call is running")
@@ -110,15 +98,4 @@ proc.terminate()
 proc.communicate(timeout=30)
 with open(pidfile) as f:
     gpid = int(f.read())
-deadline = time.monotonic() + 10
-alive = True
-while time.monotonic() < deadline:
-    try:
-        with open(f"/proc/{gpid}/stat") as f:
-            alive = f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        alive = False
-    if not alive:
-        break
-    time.sleep(0.05)
-t.ok(not alive, "terminating the CLI kills the running command's group")
+t.ok(wait_gone(gpid), "terminating the CLI kills the running command's group")

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.environ.get("RA_BIN", "")
 PLUGIN_PATH = os.environ.get("RA_TEST_PLUGIN_PATH", "")
@@ -122,6 +123,20 @@ def tree_hash(root):
                 with open(p, "rb") as f:
                     h.update(f.read())
     return h.hexdigest()
+
+
+def wait_gone(pid, seconds=10):
+    """True once `pid` has exited (or is a zombie), polling /proc up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split()[2] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def require_binary():
