@@ -96,7 +96,12 @@ class exec_plugin : public ra::plugin {
         call->fail(r.status, r.error ? r.error : "command failed to start");
         return;
       }
-      call->ok(ra_exec::result_json(out, err, r, timeout_ms));
+      std::string result = ra_exec::result_json(out, err, r, timeout_ms);
+      // A cancelled call completes as cancelled (R43), still with what the command produced.
+      if (r.cancelled)
+        call->complete(RA_CANCELLED, result, "cancelled: the command's process group was killed");
+      else
+        call->ok(result);
     };
     ra_status s = c->spawn(spec, on_output, on_exit, &error);
     if (s != RA_OK) c->fail(s, error.empty() ? std::string("cannot start command") : error);

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <unistd.h>
+
 #include <ctime>
 
 namespace ra::cli {
@@ -31,14 +33,15 @@ void stop_signals::stop() {
 void stop_signals::watch(std::function<void(int)> on_stop) {
   watcher_ = std::thread([this, on_stop = std::move(on_stop)] {
     sigset_t s = stop_set();
-    // A short timed wait lets the destructor end the watcher without sending itself a signal.
+    // A short timed wait lets stop() end the watcher without sending itself a signal.
     timespec tick{0, 100 * 1000 * 1000};
+    bool stopping = false;
     while (!done_.load()) {
       int sig = sigtimedwait(&s, nullptr, &tick);
-      if (sig > 0) {
-        on_stop(sig);
-        return;
-      }
+      if (sig <= 0) continue;
+      if (stopping) _exit(128 + sig);  // a second Ctrl-C: the user means it
+      stopping = true;
+      on_stop(sig);
     }
   });
 }

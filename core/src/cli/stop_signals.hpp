@@ -15,7 +15,7 @@ class stop_signals {
  public:
   stop_signals();
   ~stop_signals();
-  // Starts watching; on_stop runs at most once.
+  // Starts watching; on_stop runs on the first signal, a second one exits the process at once.
   void watch(std::function<void(int signal)> on_stop);
   // Ends the watcher (joins it); on_stop is not called after this returns.
   void stop();

@@ -159,7 +159,7 @@ int verb_call(const parsed_args &args) {
   auto rt = start_runtime(args, code);
   if (!rt) return code;
   // Ctrl-C or SIGTERM cancels the call: its process groups are killed and the outcome says so.
-  signals.watch([&rt](int) { rt->cancel_all(); });
+  signals.watch([&rt](int) { rt->interrupt(); });
 
   bool as_json = args.has("json");
   bool streamed = false;

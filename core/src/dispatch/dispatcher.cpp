@@ -86,7 +86,11 @@ struct pending {
       std::lock_guard lock(timer_mu);
       if (timer) timer->cancel();
     }
-    done(std::move(o));
+    try {
+      done(std::move(o));
+    } catch (...) {
+      // The consumer's exception must not unwind into the plugin or the io_context.
+    }
   }
 };
 
@@ -103,6 +107,7 @@ void dispatcher::call(request req, std::function<void(outcome)> done) {
     p->deliver(std::move(o));
   };
 
+  if (!accepting_.load()) return reject(outcome_kind::cancelled, RA_UNAVAILABLE, "this host is shutting down");
   auto tool = deps_.tools->find(req.tool);
   if (!tool) return reject(outcome_kind::invalid, RA_NOT_FOUND, "unknown tool '" + req.tool + "'");
 
@@ -117,19 +122,24 @@ void dispatcher::call(request req, std::function<void(outcome)> done) {
   auto d = check_call(*tool, args, mode, deps_.rules(), current_dir());
   if (!d.allowed) return reject(outcome_kind::denied, RA_PERMISSION_DENIED, d.reason);
 
+  // A deadline far in the future is no deadline (and must not overflow).
+  constexpr int64_t max_timeout_ms = int64_t(30) * 24 * 3600 * 1000;
+  if (req.timeout_ms > max_timeout_ms) req.timeout_ms = max_timeout_ms;
   int64_t deadline = req.timeout_ms > 0 ? monotonic_ms() + req.timeout_ms : 0;
-  auto ctx = deps_.calls->create(tool, json::to_string(args), req.caller, mode, deadline);
-  ctx->on_emit = req.on_partial;
-  ctx->on_progress = req.on_progress;
-  ctx->on_complete = [p](plugin_host::call_result r) {
-    outcome o;
-    o.status = r.status;
-    o.kind = p->timed_out.load() ? outcome_kind::timeout : kind_of(r.status);
-    o.result_json = std::move(r.result_json);
-    o.message = std::move(r.message);
-    if (o.kind == outcome_kind::timeout && o.message.empty()) o.message = "call timed out";
-    p->deliver(std::move(o));
-  };
+  auto ctx =
+      deps_.calls->create(tool, json::to_string(args), req.caller, mode, deadline, [&](plugin_host::call_context &c) {
+        c.on_emit = req.on_partial;
+        c.on_progress = req.on_progress;
+        c.on_complete = [p](plugin_host::call_result r) {
+          outcome o;
+          o.status = r.status;
+          o.kind = p->timed_out.load() ? outcome_kind::timeout : kind_of(r.status);
+          o.result_json = std::move(r.result_json);
+          o.message = std::move(r.message);
+          if (o.kind == outcome_kind::timeout && o.message.empty()) o.message = "call timed out";
+          p->deliver(std::move(o));
+        };
+      });
 
   if (req.timeout_ms > 0) {
     std::lock_guard lock(p->timer_mu);
@@ -161,12 +171,13 @@ void dispatcher::call(request req, std::function<void(outcome)> done) {
       calls->complete(&ctx->c, {RA_CANCELLED, "{}", "call was cancelled before it started"});
       return;
     }
-    if (t.native) {
-      t.native(ctx);
-      return;
-    }
+    // Nothing may escape into the io_context: an exception here would end the main strand.
     ra_status s = RA_INTERNAL;
     try {
+      if (t.native) {
+        t.native(ctx);
+        return;
+      }
       s = t.instance->invoke(t.instance, &ctx->c);
     } catch (...) {
       s = RA_INTERNAL;

@@ -7,6 +7,7 @@
 
 #include <remote_agents/status.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,9 +60,12 @@ class dispatcher {
   void call(request req, std::function<void(outcome)> done);
   // Blocking convenience for the CLI (must not be called on the main strand).
   outcome call_sync(request req);
+  // From now on every call is refused at once (RA_UNAVAILABLE): shutdown and Ctrl-C.
+  void stop_accepting() { accepting_ = false; }
 
  private:
   dispatcher_deps deps_;
+  std::atomic<bool> accepting_{true};
 };
 
 }  // namespace ra::dispatch

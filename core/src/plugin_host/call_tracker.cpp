@@ -5,7 +5,8 @@
 namespace ra::plugin_host {
 
 std::shared_ptr<call_context> call_tracker::create(std::shared_ptr<const tool_entry> tool, std::string args,
-                                                   std::string caller, policy::mode mode, int64_t deadline_ms) {
+                                                   std::string caller, policy::mode mode, int64_t deadline_ms,
+                                                   const std::function<void(call_context &)> &prepare) {
   auto ctx = std::make_shared<call_context>();
   ctx->tool_name = tool->name;
   ctx->tool = std::move(tool);
@@ -22,6 +23,7 @@ std::shared_ptr<call_context> call_tracker::create(std::shared_ptr<const tool_en
   c.caller = ctx->caller.c_str();
   c.mode = static_cast<uint32_t>(mode);
   c.deadline_ms = deadline_ms;
+  if (prepare) prepare(*ctx);
   std::lock_guard lock(mu_);
   calls_.emplace(&ctx->c, ctx);
   return ctx;
@@ -54,15 +56,17 @@ bool call_tracker::complete(const ra_call_t *c, call_result r) {
   {
     std::lock_guard life(ctx->lifecycle_mu);
     if (ctx->completed.exchange(true)) return false;
-    std::lock_guard lock(mu_);
-    calls_.erase(c);
   }
   kill_processes(*ctx);
-  if (ctx->on_complete) ctx->on_complete(std::move(r));
-  {
-    std::lock_guard lock(mu_);
-    if (calls_.empty()) idle_.notify_all();
+  try {
+    if (ctx->on_complete) ctx->on_complete(std::move(r));
+  } catch (...) {
+    // The consumer's problem; the call is complete either way.
   }
+  // Only now does the call stop counting as in flight: shutdown waits for on_complete to return.
+  std::lock_guard lock(mu_);
+  calls_.erase(c);
+  if (calls_.empty()) idle_.notify_all();
   return true;
 }
 

@@ -60,8 +60,10 @@ bool finish(const std::shared_ptr<call_context> &ctx, call_result r);
 
 class call_tracker {
  public:
+  // `prepare` sets the consumer callbacks before the call becomes visible to cancel/complete.
   std::shared_ptr<call_context> create(std::shared_ptr<const tool_entry> tool, std::string args, std::string caller,
-                                       policy::mode mode, int64_t deadline_ms);
+                                       policy::mode mode, int64_t deadline_ms,
+                                       const std::function<void(call_context &)> &prepare = {});
   std::shared_ptr<call_context> find(const ra_call_t *c) const;
   // Completes the call exactly once: returns false (and does nothing) for an unknown or already
   // completed call. Kills processes the call left running, then runs on_complete.
@@ -70,7 +72,8 @@ class call_tracker {
   void cancel(const ra_call_t *c);
   void cancel_all();
   size_t active() const;
-  // Waits until no call is in flight (shutdown). False on timeout.
+  // Waits until no call is in flight — a call counts until its on_complete has returned. False on
+  // timeout.
   bool wait_idle(std::chrono::milliseconds timeout);
 
  private:

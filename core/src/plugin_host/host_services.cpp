@@ -23,6 +23,31 @@ void misbehaving(const ra_host_t *h, std::string_view what) {
   spdlog::error("plugin '{}' misbehaving: {}", self(h).plugin_id(), what);
 }
 
+// The call a plugin names, if it is a live call of *this* plugin. Calls are looked up by address in
+// the tracker (never dereferenced first); another plugin's call, a completed call or a stale
+// pointer is refused and logged.
+std::shared_ptr<call_context> lookup(const ra_host_t *h, const ra_call_t *call, const char *what) {
+  auto ctx = self(h).env().calls->find(call);
+  if (!ctx || ctx->completed.load() || !ctx->tool || ctx->tool->provider != self(h).plugin_id()) {
+    misbehaving(h, std::string(what) + " on an unknown, completed or foreign call");
+    return nullptr;
+  }
+  return ctx;
+}
+
+// Exceptions must not cross the C ABI: every entry point below catches at its edge.
+#define RA_HOST_GUARD_BEGIN try {
+#define RA_HOST_GUARD_END(fallback)                                                          \
+  }                                                                                          \
+  catch (const std::exception &e) {                                                          \
+    spdlog::error("host service failed for plugin '{}': {}", self(h).plugin_id(), e.what()); \
+    return fallback;                                                                         \
+  }                                                                                          \
+  catch (...) {                                                                              \
+    spdlog::error("host service failed for plugin '{}'", self(h).plugin_id());               \
+    return fallback;                                                                         \
+  }
+
 void host_log(const ra_host_t *h, ra_log_level level, const char *message) {
   if (!message) return;
   auto lvl = spdlog::level::info;
@@ -48,61 +73,84 @@ void host_log(const ra_host_t *h, ra_log_level level, const char *message) {
 
 ra_status host_authorize(const ra_host_t *h, const ra_call_t *call, uint32_t permission, const char *resource,
                          char *reason_buf, size_t reason_cap) {
-  auto ctx = self(h).env().calls->find(call);
+  RA_HOST_GUARD_BEGIN
+  auto ctx = lookup(h, call, "authorize");
   if (!ctx) {
-    misbehaving(h, "authorize on an unknown or completed call");
     write_buf(reason_buf, reason_cap, "unknown call");
     return RA_INVALID_ARGUMENT;
   }
-  auto d = self(h).env().authorize(*ctx, static_cast<ra_permission>(permission), resource ? resource : "");
+  if (!resource) {
+    write_buf(reason_buf, reason_cap, "authorize needs a resource (a path or a command line)");
+    return RA_INVALID_ARGUMENT;
+  }
+  auto d = self(h).env().authorize(*ctx, static_cast<ra_permission>(permission), resource);
   if (d.allowed) return RA_OK;
   write_buf(reason_buf, reason_cap, d.reason);
   return RA_PERMISSION_DENIED;
+  RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
 void host_progress(const ra_host_t *h, const ra_call_t *call, double fraction, const char *message) {
-  auto ctx = self(h).env().calls->find(call);
-  if (!ctx) return misbehaving(h, "progress on an unknown or completed call");
-  if (ctx->on_progress) ctx->on_progress(fraction, message ? message : "");
+  RA_HOST_GUARD_BEGIN
+  auto ctx = lookup(h, call, "progress");
+  if (ctx && ctx->on_progress) ctx->on_progress(fraction, message ? message : "");
+  RA_HOST_GUARD_END()
 }
 
 ra_status host_emit(const ra_host_t *h, const ra_call_t *call, const char *json, size_t len) {
-  auto ctx = self(h).env().calls->find(call);
-  if (!ctx) {
-    misbehaving(h, "emit on an unknown or completed call");
-    return RA_INVALID_ARGUMENT;
-  }
-  if (!json) return RA_INVALID_ARGUMENT;
+  RA_HOST_GUARD_BEGIN
+  auto ctx = lookup(h, call, "emit");
+  if (!ctx || !json) return RA_INVALID_ARGUMENT;
   if (ctx->on_emit) ctx->on_emit(std::string_view(json, len));
   return RA_OK;
+  RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
 bool host_is_cancelled(const ra_host_t *h, const ra_call_t *call) {
+  RA_HOST_GUARD_BEGIN
   auto ctx = self(h).env().calls->find(call);
-  return !ctx || ctx->cancelled.load();
+  return !ctx || ctx->cancelled.load() || ctx->completed.load();
+  RA_HOST_GUARD_END(true)
 }
 
 void host_complete(const ra_host_t *h, ra_call_t *call, ra_status status, const char *result_json, size_t len,
                    const char *message) {
+  RA_HOST_GUARD_BEGIN
+  if (!lookup(h, call, "complete")) return;
   call_result r;
   r.status = status;
   r.result_json = result_json && len ? std::string(result_json, len) : "{}";
   r.message = message ? message : "";
   if (!self(h).env().calls->complete(call, std::move(r)))
-    misbehaving(h, "complete on an unknown or already completed call (ignored)");
+    misbehaving(h, "complete on an already completed call (ignored)");
+  RA_HOST_GUARD_END()
+}
+
+// The command line the policy checks for a spawn: the caller's environment assignments first, so
+// `LD_PRELOAD=…`/`PATH=…` given through spec->env are judged exactly as if written on the line.
+std::string checked_command_line(const sandbox::spawn_request &req) {
+  std::string line;
+  for (const auto &kv : req.extra_env) {
+    auto eq = kv.find('=');
+    // NAME='value': quoting only the value keeps it an assignment to the shell's eyes.
+    line += eq == std::string::npos ? quote_word(kv) : kv.substr(0, eq + 1) + quote_word(kv.substr(eq + 1));
+    line += " ";
+  }
+  return line + command_line_of(req.argv);
 }
 
 ra_status host_spawn(const ra_host_t *h, const ra_call_t *call, const ra_spawn_spec_t *spec,
                      const ra_spawn_sink_t *sink, char *err_buf, size_t err_cap) {
+  RA_HOST_GUARD_BEGIN
   host_env &env = self(h).env();
-  auto ctx = env.calls->find(call);
+  auto ctx = lookup(h, call, "spawn");
   if (!ctx) {
-    misbehaving(h, "spawn on an unknown or completed call");
     write_buf(err_buf, err_cap, "unknown call");
     return RA_INVALID_ARGUMENT;
   }
   if (!spec || spec->struct_size < offsetof(ra_spawn_spec_t, max_output) + sizeof(spec->max_output) || !spec->argv ||
-      !spec->argv[0] || !sink || !sink->on_exit) {
+      !spec->argv[0] || !sink || sink->struct_size < offsetof(ra_spawn_sink_t, on_exit) + sizeof(sink->on_exit) ||
+      !sink->on_exit) {
     write_buf(err_buf, err_cap, "spawn: malformed spec or sink");
     return RA_INVALID_ARGUMENT;
   }
@@ -122,13 +170,17 @@ ra_status host_spawn(const ra_host_t *h, const ra_call_t *call, const ra_spawn_s
   req.timeout_ms = spec->timeout_ms > 0 ? spec->timeout_ms : 0;
   req.max_output = spec->max_output ? spec->max_output : env.default_max_output;
 
-  // The core checks every command line a plugin runs, whatever the plugin checked itself.
-  auto d = env.authorize(*ctx, RA_PERM_EXEC, command_line_of(req.argv));
+  // The core checks every command line a plugin runs (environment included) and its working
+  // directory, whatever the plugin checked itself, under the stricter of the call's mode and the
+  // host's mode now (an operator who lowered the mode is obeyed by calls already running).
+  policy::mode mode = env.effective_mode(ctx->mode);
+  auto d = env.authorize(*ctx, RA_PERM_EXEC, checked_command_line(req));
+  if (d.allowed && !req.cwd.empty()) d = env.authorize(*ctx, RA_PERM_READ, req.cwd);
   if (!d.allowed) {
     write_buf(err_buf, err_cap, d.reason);
     return RA_PERMISSION_DENIED;
   }
-  req.profile = env.sandbox_profile(ctx->mode);
+  req.profile = env.sandbox_profile(mode);
 
   ra_spawn_sink_t s = *sink;
   req.on_output = [s](int stream, std::string_view data) {
@@ -162,14 +214,18 @@ ra_status host_spawn(const ra_host_t *h, const ra_call_t *call, const ra_spawn_s
   // Cancelled between the check above and now: make sure the new group dies too.
   if (ctx->cancelled.load() || ctx->completed.load()) sandbox::process_supervisor::cancel(*proc);
   return RA_OK;
+  RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
 ra_status host_post_work(const ra_host_t *h, void (*fn)(void *), void *ud) {
+  RA_HOST_GUARD_BEGIN
   if (!fn) return RA_INVALID_ARGUMENT;
   return self(h).env().post_work([fn, ud] { fn(ud); }) ? RA_OK : RA_UNAVAILABLE;
+  RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
 size_t host_data_dir(const ra_host_t *h, char *buf, size_t cap) {
+  RA_HOST_GUARD_BEGIN
   auto dir = self(h).env().plugin_data_root / self(h).plugin_id();
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -177,19 +233,19 @@ size_t host_data_dir(const ra_host_t *h, char *buf, size_t cap) {
   std::string p = dir.string();
   write_buf(buf, cap, p);
   return p.size();
+  RA_HOST_GUARD_END(0)
 }
 
 void host_tools_changed(const ra_host_t *h) {
+  RA_HOST_GUARD_BEGIN
   if (self(h).env().tools_changed) self(h).env().tools_changed(self(h).plugin_id());
+  RA_HOST_GUARD_END()
 }
 
 ra_status host_backup(const ra_host_t *h, const ra_call_t *call, const char *path, char *out_buf, size_t out_cap) {
-  auto ctx = self(h).env().calls->find(call);
-  if (!ctx) {
-    misbehaving(h, "backup on an unknown or completed call");
-    return RA_INVALID_ARGUMENT;
-  }
-  if (!path) return RA_INVALID_ARGUMENT;
+  RA_HOST_GUARD_BEGIN
+  auto ctx = lookup(h, call, "backup");
+  if (!ctx || !path) return RA_INVALID_ARGUMENT;
   auto r = self(h).env().backup(*ctx, path);
   if (!r) {
     write_buf(out_buf, out_cap, r.error().message());
@@ -197,6 +253,7 @@ ra_status host_backup(const ra_host_t *h, const ra_call_t *call, const char *pat
   }
   write_buf(out_buf, out_cap, *r);
   return RA_OK;
+  RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
 }  // namespace
@@ -221,27 +278,26 @@ plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_
   table_.backup = host_backup;
 }
 
+std::string quote_word(const std::string &a) {
+  if (a.empty()) return "''";
+  bool plain = a.find_first_of(" \t\n'\"\\$`|;&<>(){}*?[]~#!") == std::string::npos;
+  if (plain) return a;
+  std::string out = "'";
+  for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string command_line_of(const std::vector<std::string> &argv) {
-  auto base = [](const std::string &p) {
-    auto slash = p.rfind('/');
-    return slash == std::string::npos ? p : p.substr(slash + 1);
-  };
+  // "<shell> -c X" is judged as X — but only for a shell named by an absolute path in a system
+  // directory, so neither a lookalike ./sh nor a PATH lookup can smuggle a different program.
   if (argv.size() == 3 && argv[1] == "-c") {
-    std::string b = base(argv[0]);
-    if (b == "sh" || b == "bash" || b == "dash" || b == "zsh") return argv[2];
+    static const char *const shells[] = {"/bin/sh",       "/bin/bash",     "/bin/dash", "/usr/bin/sh",
+                                         "/usr/bin/bash", "/usr/bin/dash", "/bin/zsh",  "/usr/bin/zsh"};
+    for (const char *sh : shells)
+      if (argv[0] == sh) return argv[2];
   }
   std::string out;
-  for (const auto &a : argv) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`|;&<>(){}*?[]~#!") == std::string::npos;
-    if (plain) {
-      out += a;
-    } else {
-      out += '\'';
-      for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      out += '\'';
-    }
-  }
+  for (const auto &a : argv) out += (out.empty() ? "" : " ") + quote_word(a);
   return out;
 }
 

@@ -25,6 +25,8 @@ struct host_env {
   // Extra checks plugins ask for (host->authorize) and the check spawn applies to command lines.
   std::function<policy::decision(const call_context &, ra_permission, std::string_view resource)> authorize;
   std::function<sandbox::fs_profile(policy::mode)> sandbox_profile;
+  // The mode a running call is held to: the stricter of its dispatch-time mode and the host's now.
+  std::function<policy::mode(policy::mode call_mode)> effective_mode;
   // Backup before overwrite; returns the backup path, "" when backups are off for the mode.
   std::function<result<std::string>(const call_context &, std::string_view path)> backup;
   std::function<void(std::string_view plugin_id)> tools_changed;
@@ -47,7 +49,9 @@ class plugin_host_table {
   host_env *env_;
 };
 
-// The command line a spawn would run, for the policy check: "sh -c X" → X, else argv joined.
+// The command line a spawn would run, for the policy check: "/bin/sh -c X" → X, else argv joined
+// with shell quoting.
 std::string command_line_of(const std::vector<std::string> &argv);
+std::string quote_word(const std::string &word);
 
 }  // namespace ra::plugin_host

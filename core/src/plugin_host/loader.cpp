@@ -49,7 +49,8 @@ loader::~loader() { unload_all(); }
 
 result<fs::path> loader::find_file(const config::plugin_entry &entry) const {
   if (!entry.path.empty()) {
-    if (!fs::exists(entry.path)) return not_found("file " + entry.path + " does not exist");
+    std::error_code ec;
+    if (!fs::exists(entry.path, ec)) return not_found("file " + entry.path + " does not exist");
     return fs::path(entry.path);
   }
   std::string file = "ra-" + entry.id + ".so";
@@ -147,6 +148,7 @@ status loader::instantiate(const config::plugin_entry &entry, std::unique_ptr<pl
   } catch (...) {
     return fail(internal_error("create() threw an exception across the C ABI"));
   }
+  err[sizeof err - 1] = '\0';  // a C plugin may have filled the buffer without a terminator
   if (!inst) return fail(failed_precondition(std::string("create() failed: ") + (err[0] ? err : "no reason given")));
   auto destroy = [&] {
     if (inst->destroy) inst->destroy(inst);
@@ -203,14 +205,23 @@ status loader::load_all(const std::vector<config::plugin_entry> &entries) {
   return status::ok();
 }
 
+void loader::stop_all() {
+  for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
+    auto &rec = *it;
+    if (rec->instance && rec->started && rec->instance->stop) rec->instance->stop(rec->instance);
+    rec->started = false;
+  }
+}
+
 void loader::unload_all() {
+  stop_all();
+  // Never dlclose (R45): code of a plugin may still be on some thread's stack on its way out.
+  static auto *keep_mapped = new std::vector<std::shared_ptr<void>>();
   while (!plugins_.empty()) {
     auto &rec = plugins_.back();
     tools_.remove_provider(rec->id);
-    if (rec->instance) {
-      if (rec->started && rec->instance->stop) rec->instance->stop(rec->instance);
-      rec->instance->destroy(rec->instance);
-    }
+    if (rec->instance) rec->instance->destroy(rec->instance);
+    if (rec->library) keep_mapped->push_back(rec->library);
     plugins_.pop_back();
   }
 }

@@ -47,7 +47,10 @@ class loader {
   // Loads every non-disabled entry: a required plugin that fails stops with its error; an optional
   // one logs one warning line and is skipped.
   status load_all(const std::vector<config::plugin_entry> &entries);
-  // Stops and destroys every instance, newest first.
+  // Calls stop() on every started instance, newest first (idempotent).
+  void stop_all();
+  // Stops (if needed) and destroys every instance, newest first. The libraries stay mapped until
+  // the process exits: a worker or watcher thread may still be returning through plugin code.
   void unload_all();
 
   const std::vector<std::unique_ptr<plugin_record>> &plugins() const { return plugins_; }

@@ -97,18 +97,23 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
     boost::asio::post(*m.workers, std::move(fn));
     return true;
   };
+  env.effective_mode = [&m](policy::mode call_mode) {
+    policy::mode now = m.modes->current();
+    return policy::mode_power(now) < policy::mode_power(call_mode) ? now : call_mode;
+  };
   env.authorize = [&m](const plugin_host::call_context &ctx, ra_permission perm, std::string_view resource) {
-    auto d = policy::check_tool_class(ctx.mode, perm);
+    policy::mode mode = m.env.effective_mode(ctx.mode);
+    auto d = policy::check_tool_class(mode, perm);
     if (!d.allowed) return d;
     char cwd[4096];
     std::string_view here = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
     switch (perm) {
       case RA_PERM_EXEC:
-        return policy::check_command(resource, ctx.mode, m.rules);
+        return policy::check_command(resource, mode, m.rules);
       case RA_PERM_READ:
-        return policy::check_path(resource, policy::access::read, ctx.mode, m.rules, here);
+        return policy::check_path(resource, policy::access::read, mode, m.rules, here);
       case RA_PERM_WRITE:
-        return policy::check_path(resource, policy::access::write, ctx.mode, m.rules, here);
+        return policy::check_path(resource, policy::access::write, mode, m.rules, here);
       default:
         return policy::decision::allow();
     }
@@ -147,20 +152,28 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
   return rt;
 }
 
-void runtime::cancel_all() { impl_->calls.cancel_all(); }
+void runtime::interrupt() {
+  impl_->dispatcher->stop_accepting();
+  impl_->calls.cancel_all();
+}
 policy::mode runtime::current_mode() const { return impl_->modes->current(); }
 
 void runtime::shutdown() {
   impl &m = *impl_;
   if (m.stopped) return;
   m.stopped = true;
+  // Order matters: no new calls; cancel what runs; let plugins stop their own threads; kill and
+  // reap every child (whose exit completes its call); wait until every completion callback has
+  // returned; drain the worker pool; only then destroy instances (libraries stay mapped, R45).
+  if (m.dispatcher) m.dispatcher->stop_accepting();  // null when start() failed early
   m.calls.cancel_all();
+  if (m.loader && m.main_thread.joinable()) m.on_main([&] { m.loader->stop_all(); });
+  m.spawner.shutdown();
   if (!m.calls.wait_idle(std::chrono::seconds(5)))
     spdlog::warn("{} call(s) did not complete within 5 s of shutdown", m.calls.active());
-  if (m.loader && m.main_thread.joinable()) m.on_main([&] { m.loader->unload_all(); });
   m.accepting_work = false;
-  m.spawner.shutdown();
   if (m.workers) m.workers->join();
+  if (m.loader && m.main_thread.joinable()) m.on_main([&] { m.loader->unload_all(); });
   m.main_guard.reset();
   m.main.stop();
   if (m.main_thread.joinable()) m.main_thread.join();

@@ -35,8 +35,8 @@ class runtime {
   policy::mode_store &modes();
   const config::config &cfg() const;
   const std::string &agent_id() const;
-  // Cancels every call in flight (their process groups are killed); new calls still run.
-  void cancel_all();
+  // Ctrl-C: refuses new calls and cancels every call in flight (their process groups are killed).
+  void interrupt();
   policy::mode current_mode() const;
   // Stops plugins (outstanding calls are cancelled and given a moment to complete), kills child
   // process groups, joins threads. Idempotent; also run by the destructor.

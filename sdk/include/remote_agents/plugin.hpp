@@ -280,7 +280,14 @@ ra_instance_t *create(const ra_host_t *host, uint32_t, const char *config_json, 
       for (const auto &cand : b->tools)
         if (std::strcmp(cand.name, c->tool) == 0) t = &cand;
       if (!t || !t->handler) return RA_NOT_FOUND;
-      auto cp = std::make_shared<call>(b->plugin->host().get(), c);
+      // Exceptions never cross the C ABI (R24). Until a call object exists nothing was completed,
+      // so failing before that returns a status and the host completes the call (R42).
+      std::shared_ptr<call> cp;
+      try {
+        cp = std::make_shared<call>(b->plugin->host().get(), c);
+      } catch (...) {
+        return RA_RESOURCE_EXHAUSTED;
+      }
       try {
         if (t->never_blocks) {
           t->handler(cp);
@@ -300,6 +307,9 @@ ra_instance_t *create(const ra_host_t *host, uint32_t, const char *config_json, 
         return RA_OK;
       } catch (const std::exception &e) {
         cp->fail(RA_INTERNAL, e.what());
+        return RA_OK;
+      } catch (...) {
+        cp->fail(RA_INTERNAL, "unknown exception in tool handler");
         return RA_OK;
       }
     };
