@@ -13,6 +13,7 @@
 //     tests/fuzz/fuzz_frame.cpp $(ls core/src/wire/*.cpp | grep -v _test.cpp) -o fuzz_frame
 //   ./fuzz_frame -max_len=65536 tests/fuzz/corpus/frame
 // Seeds (corpus/frame/) are the pinned frames of core/src/wire/frame_test.cpp, one per type.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from ra_test import BIN, Host, Tap, require_binary, wait_gone  # noqa: E402
@@ -99,3 +100,17 @@ proc.communicate(timeout=30)
 with open(pidfile) as f:
     gpid = int(f.read())
 t.ok(wait_gone(gpid), "terminating the CLI kills the running command's group")
+
+# The same with --json: the outcome says the call was cancelled, with what the command printed.
+os.remove(pidfile)
+proc = subprocess.Popen([BIN, "call", "exec", "--json", json.dumps({"command": f"echo partial; sleep 300 & echo $! > {pidfile}; wait"})],
+                        env=h.env(), cwd=h.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+deadline = time.monotonic() + 30
+while not os.path.exists(pidfile) and time.monotonic() < deadline:
+    time.sleep(0.02)
+proc.terminate()
+out, err = proc.communicate(timeout=30)
+env_out = json.loads(out)
+t.ok(env_out["outcome"] == "cancelled" and env_out["result"].get("cancelled") is True, "a cancelled call reports outcome cancelled", env_out)
+t.eq(env_out["result"].get("stdout"), "partial\n", "and keeps the output produced before the cancel")
+t.ok(proc.returncode != 0, "the CLI exits non-zero after a cancel")

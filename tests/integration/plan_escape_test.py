@@ -58,6 +58,13 @@ for cmd in escapes:
     t.ok(before == after and out_before == tree_hash(outside) and code != 0,
          f"plan: `{cmd}` changes nothing (exit {code})", (out or {}).get("message") or (out or {}).get("result"))
 
+# The environment is part of the command: LD_PRELOAD or PATH through `env` is judged like a prefix.
+for env in ({"LD_PRELOAD": f"{d}/evil.so"}, {"PATH": f"{d}:/usr/bin:/bin"}, {"GIT_EXTERNAL_DIFF": "touch"}):
+    code, out, err = h.call("exec", {"command": "ls", "env": env})
+    t.ok(code == 3, f"plan: env {list(env)[0]} given as an argument is refused like a prefix", out)
+code, out, err = h.call("exec", {"command": "ls >/dev/null", "env": {"COLUMNS": "80"}})
+t.eq(code, 0, "plan: harmless environment variables are fine")
+
 # Reads still work in plan mode, inside the sandbox.
 code, out, err = h.call("exec", {"command": f"cat {d}/a && ls {d} | wc -l && git --version >/dev/null && echo ok"})
 t.ok(code == 0 and out["result"]["stdout"].startswith("alpha\n") and out["result"]["stdout"].endswith("ok\n"),
