@@ -23,8 +23,8 @@ enum class close_code : uint16_t {
   policy_violation = 1008,  // bad access token, hello timeout, sustained rate-limit abuse
   too_big = 1009,           // frame over max_frame, payload over max_payload
   internal_error = 1011,
-  try_again_later = 1013,   // room full, too many rooms, busy: reconnect with backoff
-  replaced = 4000,          // the same peer (same id and resume secret) connected again
+  try_again_later = 1013,  // room full, too many rooms, busy: reconnect with backoff
+  replaced = 4000,         // the same peer (same id and resume secret) connected again
 };
 
 struct close_reason {

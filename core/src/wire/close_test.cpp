@@ -19,9 +19,15 @@ TEST(wire_close, refusals) {
     uint16_t code;
   };
   const row rows[] = {
-      {refusal::unsupported_version, 1002}, {refusal::unauthorized, 1008}, {refusal::room_full, 1013},
-      {refusal::too_many_rooms, 1013},      {refusal::room_mismatch, 1008}, {refusal::peer_id_in_use, 1008},
-      {refusal::busy, 1013},                {refusal::shutting_down, 1001}, {static_cast<refusal>(77), 1008},
+      {refusal::unsupported_version, 1002},
+      {refusal::unauthorized, 1008},
+      {refusal::room_full, 1013},
+      {refusal::too_many_rooms, 1013},
+      {refusal::room_mismatch, 1008},
+      {refusal::peer_id_in_use, 1008},
+      {refusal::busy, 1013},
+      {refusal::shutting_down, 1001},
+      {static_cast<refusal>(77), 1008},
   };
   for (const auto &x : rows) {
     SCOPED_TRACE(refusal_name(x.r));

@@ -111,8 +111,8 @@ frame_type type_of(const frame &f) {
 }
 
 bool operator==(const hello &a, const hello &b) {
-  return a.min_version == b.min_version && a.max_version == b.max_version && a.room == b.room &&
-         a.resume == b.resume && a.peer_id == b.peer_id && same_bytes(a.access_token, b.access_token);
+  return a.min_version == b.min_version && a.max_version == b.max_version && a.room == b.room && a.resume == b.resume &&
+         a.peer_id == b.peer_id && same_bytes(a.access_token, b.access_token);
 }
 bool operator==(const welcome &a, const welcome &b) {
   return a.peer_id == b.peer_id && a.max_frame == b.max_frame && a.max_peers == b.max_peers &&

@@ -33,8 +33,8 @@
 namespace ra::wire {
 
 inline constexpr std::array<uint8_t, 2> k_magic = {0x52, 0x41};  // "RA"
-inline constexpr uint8_t k_version = 1;      // newest version this build speaks
-inline constexpr uint8_t k_min_version = 1;  // oldest
+inline constexpr uint8_t k_version = 1;                          // newest version this build speaks
+inline constexpr uint8_t k_min_version = 1;                      // oldest
 inline constexpr size_t k_header_size = 8;
 
 inline constexpr size_t k_routing_id_size = 32;
@@ -52,8 +52,8 @@ inline constexpr size_t k_max_peers_cap = 8192;  // u16 on the wire; 8192 ids fi
 
 // The largest possible hello: a relay reads at most this many bytes before a peer has joined, so
 // bogus connections cannot make it buffer a full frame.
-inline constexpr size_t k_max_hello_frame = k_header_size + 2 + k_routing_id_size + k_resume_secret_size + 1 +
-                                            k_max_peer_id + 1 + k_max_token;
+inline constexpr size_t k_max_hello_frame =
+    k_header_size + 2 + k_routing_id_size + k_resume_secret_size + 1 + k_max_peer_id + 1 + k_max_token;
 // deliver = header + sender id + payload. A send's payload is capped so that the deliver built from
 // it still fits max_frame, whatever the sender's id: see max_payload().
 inline constexpr size_t k_max_deliver_overhead = k_header_size + 1 + k_max_peer_id;
@@ -109,22 +109,22 @@ using routing_id = std::array<uint8_t, k_routing_id_size>;
 using resume_secret = std::array<uint8_t, k_resume_secret_size>;
 
 struct hello {
-  uint8_t min_version = k_min_version;  // the range the peer speaks; the relay picks the highest
-  uint8_t max_version = k_version;      // common one and uses it from the welcome on
-  routing_id room{};                    // HKDF output of the room secret; never the room token
-  resume_secret resume{};               // random per process: lets a reconnect replace its own
-                                        // stale connection, and nobody else's
-  std::string_view peer_id;             // 0..64 visible ASCII; empty = the relay assigns one
+  uint8_t min_version = k_min_version;    // the range the peer speaks; the relay picks the highest
+  uint8_t max_version = k_version;        // common one and uses it from the welcome on
+  routing_id room{};                      // HKDF output of the room secret; never the room token
+  resume_secret resume{};                 // random per process: lets a reconnect replace its own
+                                          // stale connection, and nobody else's
+  std::string_view peer_id;               // 0..64 visible ASCII; empty = the relay assigns one
   std::span<const uint8_t> access_token;  // the relay's own --token (0..255 bytes), not the room's
 };
 
 struct welcome {
-  std::string_view peer_id;         // the id this connection has in the room
-  uint32_t max_frame = 0;           // bytes per frame, header included, both directions
-  uint16_t max_peers = 0;           // peers per room
-  uint32_t rate_per_s = 0;          // frames per second a peer may send, sustained; 0 = no limit
-  uint32_t rate_burst = 0;          // … and in a burst
-  uint32_t idle_timeout_s = 0;      // the relay closes a silent connection after this; 0 = never
+  std::string_view peer_id;             // the id this connection has in the room
+  uint32_t max_frame = 0;               // bytes per frame, header included, both directions
+  uint16_t max_peers = 0;               // peers per room
+  uint32_t rate_per_s = 0;              // frames per second a peer may send, sustained; 0 = no limit
+  uint32_t rate_burst = 0;              // … and in a burst
+  uint32_t idle_timeout_s = 0;          // the relay closes a silent connection after this; 0 = never
   std::vector<std::string_view> peers;  // the others already in the room (not this peer)
 };
 
@@ -143,7 +143,7 @@ struct peer_left {
 };
 
 struct send {
-  std::vector<std::string_view> to;   // distinct peer ids; empty = everyone in the room but the sender
+  std::vector<std::string_view> to;  // distinct peer ids; empty = everyone in the room but the sender
   std::span<const uint8_t> payload;  // an end-to-end envelope, opaque here
 };
 

@@ -16,7 +16,8 @@ namespace {
 std::vector<uint8_t> from_hex(std::string_view text) {
   std::vector<uint8_t> out;
   auto nib = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (size_t i = 0; i + 1 < text.size(); i += 2) out.push_back(static_cast<uint8_t>(nib(text[i]) << 4 | nib(text[i + 1])));
+  for (size_t i = 0; i + 1 < text.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(nib(text[i]) << 4 | nib(text[i + 1])));
   return out;
 }
 
@@ -27,10 +28,11 @@ std::string hex_of(std::span<const uint8_t> b) {
   return s;
 }
 
-std::span<const uint8_t> bytes_of(std::string_view s) { return {reinterpret_cast<const uint8_t *>(s.data()), s.size()}; }
+std::span<const uint8_t> bytes_of(std::string_view s) {
+  return {reinterpret_cast<const uint8_t *>(s.data()), s.size()};
+}
 
 // Storage the sample frames point into; frames are views.
-const std::string k_token = "relay-access-token";
 const std::string k_payload = "\x02\x01opaque envelope bytes";
 const std::vector<uint8_t> k_empty;
 
@@ -72,6 +74,8 @@ std::vector<sample> samples() {
   w.idle_timeout_s = 90;
   w.peers = {"p2", "p3"};
 
+  // The hex is laid out field by field, like the tables in relay/PROTOCOL.md.
+  // clang-format off
   return {
       {"hello", h,
        "5241" "01" "01" "00000039"                                          // header: RA v1 hello, 57 bytes
@@ -287,6 +291,7 @@ TEST(wire_frame, malformed_bodies_close_with_1007) {
     std::string hex;
   };
   const std::string room_resume = std::string(64, '0') + std::string(32, '0');
+  // clang-format off
   const std::vector<bad> cases = {
       {"empty", ""},
       {"header only, 7 bytes", "52410108000000"},
@@ -336,6 +341,7 @@ TEST(wire_frame, malformed_bodies_close_with_1007) {
       {"bye code 999", "5241" "01" "0b" "00000003" "03e7" "00"},
       {"bye code 5000", "5241" "01" "0b" "00000003" "1388" "00"},
   };
+  // clang-format on
   for (const auto &c : cases) {
     SCOPED_TRACE(c.name);
     auto r = decode(from_hex(c.hex));
@@ -474,10 +480,9 @@ TEST(wire_frame, largest_hello_is_k_max_hello_frame) {
 }
 
 TEST(wire_frame, codes_this_build_does_not_name_survive_a_round_trip) {
-  const std::vector<frame> frames = {join_refused{static_cast<refusal>(999), "new"},
-                                     error{static_cast<error_code>(4242), "", ""},
-                                     peer_left{"p", static_cast<leave_reason>(200)}, bye{4999, ""},
-                                     hello{1, 200, {}, {}, "", {}}};
+  const std::vector<frame> frames = {
+      join_refused{static_cast<refusal>(999), "new"}, error{static_cast<error_code>(4242), "", ""},
+      peer_left{"p", static_cast<leave_reason>(200)}, bye{4999, ""}, hello{1, 200, {}, {}, "", {}}};
   for (const auto &f : frames) {
     auto bytes = encode(f).value();
     auto back = decode(bytes);
