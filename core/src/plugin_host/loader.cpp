@@ -1,6 +1,7 @@
 #include "plugin_host/loader.hpp"
 
 #include <sys/auxv.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "build_config.h"
 
@@ -67,17 +70,28 @@ result<fs::path> loader::find_file(const config::plugin_entry &entry) const {
 namespace {
 
 // Rule R5: the file must not be writable by anyone but its owner, and must be owned by root or by
-// the user running the daemon — otherwise another user could swap code into this process.
-status check_file_safety(const fs::path &p) {
+// the user running the daemon — otherwise another user could swap code into this process. The
+// checks run on an open descriptor of the resolved file, and the library is loaded through that
+// same descriptor (/proc/self/fd/N), so the file cannot be replaced between check and load.
+result<int> open_checked(const fs::path &p) {
+  std::error_code ec;
+  fs::path real = fs::canonical(p, ec);
+  if (ec) return not_found("cannot resolve " + p.string() + ": " + ec.message());
+  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return not_found("cannot open " + real.string() + ": " + std::strerror(errno));
   struct stat st {};
-  if (::stat(p.c_str(), &st) != 0) return not_found("cannot stat " + p.string());
-  if (!S_ISREG(st.st_mode)) return failed_precondition(p.string() + " is not a regular file");
+  auto refuse = [&](status s) -> result<int> {
+    ::close(fd);
+    return s;
+  };
+  if (::fstat(fd, &st) != 0) return refuse(not_found("cannot stat " + real.string()));
+  if (!S_ISREG(st.st_mode)) return refuse(failed_precondition(p.string() + " is not a regular file"));
   if (st.st_mode & (S_IWGRP | S_IWOTH))
-    return permission_denied(p.string() + " is group- or world-writable (chmod go-w to fix)");
+    return refuse(permission_denied(p.string() + " is group- or world-writable (chmod go-w to fix)"));
   if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    return permission_denied(p.string() + " is owned by uid " + std::to_string(st.st_uid) +
-                             ", not by root or the daemon's user");
-  return status::ok();
+    return refuse(permission_denied(p.string() + " is owned by uid " + std::to_string(st.st_uid) +
+                                    ", not by root or the daemon's user"));
+  return fd;
 }
 
 }  // namespace
@@ -102,14 +116,27 @@ status loader::load(const config::plugin_entry &entry) {
   } else {
     auto file = find_file(entry);
     if (!file) return fail(file.error());
-    if (auto st = check_file_safety(*file); !st) return fail(st);
+    auto fd = open_checked(*file);
+    if (!fd) return fail(fd.error());
+    // The descriptor stays open for the life of the process, like the library itself (D15):
+    // glibc recognises an already loaded library by its name, so a /proc/self/fd/N name must
+    // never be reused for another file.
+    struct fd_closer {
+      int fd;
+      bool keep = false;
+      ~fd_closer() {
+        if (!keep) ::close(fd);
+      }
+    } closer{*fd};
     try {
       auto lib = std::make_shared<boost::dll::shared_library>(
-          *file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+          fs::path("/proc/self/fd/" + std::to_string(*fd)),
+          boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
       if (!lib->has(RA_PLUGIN_ENTRY_SYMBOL))
         return fail(not_found(file->string() + " has no entry symbol '" RA_PLUGIN_ENTRY_SYMBOL "'"));
       rec->entry = &lib->get<const ra_plugin_entry_t>(RA_PLUGIN_ENTRY_SYMBOL);
       rec->library = lib;
+      closer.keep = true;
     } catch (const std::exception &e) {
       return fail(internal_error("cannot load " + file->string() + ": " + e.what()));
     }
