@@ -7,6 +7,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifndef FAKE_ID
@@ -34,13 +35,21 @@
 #ifndef FAKE_PERMISSION
 #define FAKE_PERMISSION RA_PERM_READ
 #endif
+#ifdef FAKE_BACKUP
+#undef FAKE_SCHEMA
+#define FAKE_SCHEMA "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}"
+static const char *const fake_write_paths[] = {"path", NULL};
+#define FAKE_WRITE_PATHS fake_write_paths
+#else
+#define FAKE_WRITE_PATHS NULL
+#endif
 
 static const ra_plugin_info_t info = {sizeof(ra_plugin_info_t),         FAKE_ID, "Fake", "1.0.0",
                                       "A fake plugin for loader tests", NULL,    NULL,   NULL};
 
 static const ra_tool_desc_t tools[2] = {
     {sizeof(ra_tool_desc_t), FAKE_TOOL_NAME, "Fake tool", "Returns {\"fake\":true}", FAKE_SCHEMA, NULL,
-     RA_HINT_READ_ONLY, FAKE_PERMISSION, NULL, NULL, NULL},
+     RA_HINT_READ_ONLY, FAKE_PERMISSION, NULL, FAKE_WRITE_PATHS, NULL},
     {sizeof(ra_tool_desc_t), FAKE_TOOL2_NAME, "Second fake tool", "Returns {\"fake\":true}", FAKE_SCHEMA, NULL,
      RA_HINT_READ_ONLY, RA_PERM_READ, NULL, NULL, NULL},
 };
@@ -74,8 +83,32 @@ static const ra_tool_desc_t *fake_tool_get(const ra_instance_t *self, uint32_t i
   (void)self;
   return i < 2 ? &tools[i] : NULL;
 }
+#ifdef FAKE_BACKUP
+/* The "path" argument of the (already normalised, compact) arguments; test paths carry no quotes. */
+static int arg_path(const ra_call_t *call, char *out, size_t cap) {
+  const char *key = strstr(call->args_json, "\"path\":\"");
+  if (!key) return 0;
+  key += 8;
+  const char *end = strchr(key, '"');
+  if (!end || (size_t)(end - key) >= cap) return 0;
+  memcpy(out, key, (size_t)(end - key));
+  out[end - key] = '\0';
+  return 1;
+}
+#endif
+
 static ra_status fake_invoke(ra_instance_t *self, ra_call_t *call) {
   fake_state *st = (fake_state *)self->plugin_data;
+#ifdef FAKE_BACKUP
+  /* Exercises host->backup the way the files plugin will: back up, then report where. */
+  char path[1024], backup[1024] = {0}, result_buf[2300];
+  if (!arg_path(call, path, sizeof path)) return RA_INVALID_ARGUMENT;
+  ra_status bs = st->host->backup(st->host, call, path, backup, sizeof backup);
+  int n = snprintf(result_buf, sizeof result_buf, "{\"status\":\"%s\",\"backup\":\"%s\"}", ra_status_name(bs),
+                   bs == RA_OK ? backup : "");
+  st->host->complete(st->host, call, RA_OK, result_buf, (size_t)n, NULL);
+  return RA_OK;
+#endif
   static const char result[] = "{\"fake\":true}";
   st->host->complete(st->host, call, RA_OK, result, sizeof result - 1, NULL);
 #ifdef FAKE_DOUBLE_COMPLETE

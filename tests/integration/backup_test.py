@@ -1,0 +1,58 @@
+"""The backup-before-write host service (host->backup) as a plugin uses it: copies in edit mode
+with per-file retention, nothing in bypass, write tools refused in plan, deny lists first."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from ra_test import Host, Tap, require_binary  # noqa: E402
+
+require_binary()
+t = Tap()
+h = Host(plugins=())
+f = os.path.join(h.work, "notes.txt")
+backups = os.path.join(h.root, "backups")
+secret = os.path.join(h.work, "secret")
+os.makedirs(secret)
+
+
+def configure(mode, keep=2):
+    h.write_config(f'[security]\nmode = "{mode}"\nbackup_dir = "{backups}"\nmax_backup_versions = {keep}\n'
+                   f'denied_paths = ["{secret}"]\n[plugins.exec]\nload = "disabled"\n'
+                   '[plugins.fake-backup]\nload = "required"\n')
+
+
+def write(text):
+    with open(f, "w") as fh:
+        fh.write(text)
+
+
+configure("edit")
+copies = []
+for version in ("v1", "v2", "v3"):
+    write(version)
+    code, out, err = h.call("fake_tool", {"path": f})
+    r = out["result"]
+    t.ok(code == 0 and r["status"] == "ok" and os.path.isfile(r["backup"]), f"edit: {version} is backed up", out)
+    with open(r["backup"]) as fh:
+        t.eq(fh.read(), version, f"edit: the backup holds {version}")
+    copies.append(r["backup"])
+t.ok(not os.path.exists(copies[0]) and all(os.path.exists(c) for c in copies[1:]),
+     "retention keeps the newest max_backup_versions (2) copies of this file", copies)
+other = os.path.join(h.work, "sub")
+os.makedirs(other)
+with open(os.path.join(other, "notes.txt"), "w") as fh:
+    fh.write("other")
+code, out, err = h.call("fake_tool", {"path": os.path.join(other, "notes.txt")})
+t.ok(all(os.path.exists(c) for c in copies[1:]), "a same-named file elsewhere has its own retention (reference bug 17.26)")
+code, out, err = h.call("fake_tool", {"path": os.path.join(h.work, "missing.txt")})
+t.eq(out["result"]["status"], "not_found", "nothing to back up: not_found")
+code, out, err = h.call("fake_tool", {"path": os.path.join(secret, "x")})
+t.ok(code == 3 and "denied" in out["message"], "a write path in denied_paths is refused before the plugin runs", out)
+
+configure("bypass")
+code, out, err = h.call("fake_tool", {"path": f})
+t.ok(code == 0 and out["result"]["status"] == "ok" and out["result"]["backup"] == "", "bypass: no backup is taken", out)
+
+configure("plan")
+code, out, err = h.call("fake_tool", {"path": f})
+t.ok(code == 3 and "plan" in out["message"], "plan: a write-class tool is refused", out)
