@@ -1,6 +1,6 @@
 #include "crypto/room_crypto.hpp"
 
-#include "crypto/hex.hpp"
+#include "util/hex.hpp"
 
 namespace ra::crypto {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/hex.hpp"
+#include "util/hex.hpp"
 #include "crypto/room_crypto.hpp"
 
 namespace ra::crypto::testing {

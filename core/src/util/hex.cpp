@@ -1,6 +1,6 @@
-#include "crypto/hex.hpp"
+#include "util/hex.hpp"
 
-namespace ra::crypto {
+namespace ra {
 
 namespace {
 
@@ -37,4 +37,4 @@ std::optional<std::vector<uint8_t>> from_hex(std::string_view text) {
   return out;
 }
 
-}  // namespace ra::crypto
+}  // namespace ra

@@ -1,5 +1,5 @@
-// crypto/hex.hpp — lower-case hex encoding and strict decoding of byte strings (routing ids in
-// URLs, test vectors). No Botan: callers outside crypto/ may use it too.
+// util/hex.hpp — lower-case hex encoding and strict decoding of byte strings (routing ids in
+// URLs and logs, test vectors). Shared by crypto/ and wire/.
 // Thread safety: pure functions.
 #pragma once
 
@@ -10,11 +10,11 @@
 #include <string_view>
 #include <vector>
 
-namespace ra::crypto {
+namespace ra {
 
 std::string to_hex(std::span<const uint8_t> bytes);
 
 // nullopt unless `text` is an even number of hex digits (either case); whitespace is not allowed.
 std::optional<std::vector<uint8_t>> from_hex(std::string_view text);
 
-}  // namespace ra::crypto
+}  // namespace ra
