@@ -143,3 +143,126 @@ def require_binary():
     if not BIN or not os.path.exists(BIN):
         print("1..0 # SKIP RA_BIN not set (run through meson test)")
         sys.exit(0)
+
+
+RELAY_BIN = os.environ.get("RA_RELAY_BIN", "")
+
+
+def read_line_matching(proc, prefix, seconds=30):
+    """Reads proc's stdout until a line starting with `prefix`; returns it (or None on EOF/timeout).
+    A reader thread keeps the deadline honest even when the process prints nothing."""
+    import queue
+    import threading
+    q = getattr(proc, "_ra_lines", None)
+    if q is None:
+        q = queue.Queue()
+        proc._ra_lines = q
+
+        def pump():
+            for line in proc.stdout:
+                q.put(line)
+            q.put(None)
+        threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        try:
+            line = q.get(timeout=left)
+        except queue.Empty:
+            return None
+        if line is None:
+            return None
+        if line.startswith(prefix):
+            return line.rstrip("\n")
+
+
+class Relay:
+    """The real remote-agents-relay on 127.0.0.1; `restart()` brings it back on the same port."""
+
+    def __init__(self, *extra):
+        self.extra = list(extra)
+        self.port = 0
+        self.proc = None
+        self.start()
+
+    def start(self):
+        # stderr to a file: a pipe nobody reads would stall a chatty process once it filled.
+        self.log = tempfile.NamedTemporaryFile(prefix="ra-relay-", suffix=".log", delete=False)
+        atexit.register(os.unlink, self.log.name)
+        self.proc = subprocess.Popen([RELAY_BIN, "--bind", f"127.0.0.1:{self.port}", *self.extra],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = read_line_matching(self.proc, "listening on", 30)
+        if not line:
+            raise RuntimeError("relay did not start: " + open(self.log.name).read())
+        self.port = int(line.rsplit(":", 1)[1].split("/")[0])
+        self.url = f"ws://127.0.0.1:{self.port}"
+        atexit.register(self.stop)
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self):
+        if self.proc.poll() is None:
+            self.kill9()
+        self.start()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Agent:
+    """A Host running `remote-agents run` joined to a room. Waits for its "joined" line."""
+
+    def __init__(self, relay, room, token, name, tags=(), mode="plan", extra_config="", plugins=("exec",),
+                 env=None, wait=True):
+        self.host = Host(plugins=plugins, mode=mode, extra_config=extra_config)
+        self.name = name
+        args = ["run", "--relay", relay.url, "--room", room, "--token", token, "--name", name]
+        if tags:
+            args += ["--tags", ",".join(tags)]
+        e = {"REMOTE_AGENTS_RECONNECT_MIN_MS": "100", "REMOTE_AGENTS_RECONNECT_MAX_MS": "500"}
+        e.update(env or {})
+        self.log_path = os.path.join(self.host.root, "agent.log")
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen([BIN, *args], env=self.host.env(e), cwd=self.host.work,
+                                         stdout=subprocess.PIPE, stderr=log, text=True)
+        atexit.register(self.stop)
+        if wait and not read_line_matching(self.proc, "joined", 60):
+            raise RuntimeError(f"agent {name} did not join: " + open(self.log_path).read()[-2000:])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Controller(Host):
+    """A host that only runs fleet verbs (send-only) against a room."""
+
+    def __init__(self, relay, room, token):
+        super().__init__(plugins=())
+        self.conn = ["--relay", relay.url, "--room", room, "--token", token]
+
+    def fleet(self, *args, timeout=120):
+        # Connection flags first: everything after a "--" in args belongs to the command.
+        return self.run(*self.conn, *args, timeout=timeout)
+
+    def fleet_json(self, *args, timeout=120):
+        p = self.fleet("--json", *args, timeout=timeout)
+        try:
+            return p.returncode, json.loads(p.stdout), p.stderr
+        except ValueError:
+            return p.returncode, None, p.stdout + p.stderr

@@ -6,13 +6,14 @@ namespace ra::cli {
 namespace {
 
 const std::set<std::string> &value_flags() {
-  static const std::set<std::string> v = {"config", "plugin-path", "log-level",  "relay",  "room",        "token",
-                                          "name",   "tags",        "timeout-ms", "client", "server-name", "target"};
+  static const std::set<std::string> v = {
+      "config",     "plugin-path", "log-level",   "relay",  "room",        "token", "name", "tags",
+      "timeout-ms", "client",      "server-name", "target", "relay-token", "root",  "mode", "platform"};
   return v;
 }
 
 const std::set<std::string> &switch_flags() {
-  static const std::set<std::string> v = {"json", "no-agent", "help", "version", "force"};
+  static const std::set<std::string> v = {"json", "no-agent", "help", "version", "force", "no-start", "user", "system"};
   return v;
 }
 

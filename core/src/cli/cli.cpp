@@ -17,18 +17,30 @@ commands:
   run                     start the daemon: load plugins and serve calls until SIGTERM/SIGINT
   tools [--json]          list loaded plugins and their tools with input schemas
   call <tool> '<json>'    run one tool locally and print its result [--json] [--timeout-ms N]
+  agents [--json]         join the room and list its hosts (name, id, mode, os, tags, tools)
+  call --target T <tool> '<json>'
+                          run one tool on every host the target selects; grouped results
+  exec [--target T] -- <command…>
+                          run a shell command locally, or on the target's hosts with grouped output
+                          (targets: all | <id or name> | web,db | os:linux | tag:web and not name:db-*)
   mode [plan|edit|bypass|disabled]
                           show or set this machine's safety mode (operator only, local)
   init [--force]          write a commented config file with every key and its default
   config                  print the config file's settings, secrets masked
   config check [FILE]     validate a config file: errors and warnings with file:line:col
+  install [--relay URL --room R --token T --name N --tags a,b --no-agent]
+                          run the daemon as a service: systemd user unit (system unit as root) or
+                          macOS LaunchAgent; the token goes to a 0600 env file, never the command line
+                          [--user|--system] [--no-start] [--root DIR] [--mode M]
+  uninstall               stop, disable and remove that service [--user|--system] [--root DIR]
 
 global options:
   --config FILE           config file (default: $XDG_CONFIG_HOME/remote-agents/config.toml)
   --plugin-path DIR       extra plugin directory (repeatable; also $RA_PLUGIN_PATH)
   --log-level LEVEL       trace|debug|info|warn|error|off (default: config log_level, info)
-  --relay URL --room R --token T --name N --tags a,b --no-agent
-                          connection settings (override REMOTE_AGENTS_* and the config file)
+  --relay URL --room R --token T --name N --tags a,b --no-agent --relay-token T
+                          connection settings (override REMOTE_AGENTS_* and the config file);
+                          with a room token, `run` joins the room and executes peers' calls
   --version, --help
 
 exit codes: 0 ok, 1 failed, 2 usage/config/argument error, 3 refused by policy, 4 timed out
@@ -63,6 +75,10 @@ int main(int argc, char **argv) {
   if (v == "call") return verb_call(*args);
   if (v == "run") return verb_run(*args);
   if (v == "mode") return verb_mode(*args);
+  if (v == "install") return verb_install(*args);
+  if (v == "uninstall") return verb_uninstall(*args);
+  if (v == "agents") return verb_agents(*args);
+  if (v == "exec") return verb_exec(*args);
   std::fprintf(stderr, "remote-agents: unknown command '%s' (see remote-agents --help)\n", v.c_str());
   return exit_usage;
 }
@@ -83,6 +99,7 @@ std::optional<config::config> effective_config(const parsed_args &args) {
   o.room = args.value("room");
   o.token = args.value("token");
   o.name = args.value("name");
+  o.relay_token = args.value("relay-token");
   if (auto t = args.value("tags")) {
     std::vector<std::string> tags;
     size_t start = 0;

@@ -6,6 +6,7 @@
 
 #include "cli/args.hpp"
 #include "config/config.hpp"
+#include "dispatch/dispatcher.hpp"
 
 namespace ra::cli {
 
@@ -23,5 +24,14 @@ int verb_tools(const parsed_args &args);
 int verb_call(const parsed_args &args);
 int verb_run(const parsed_args &args);
 int verb_mode(const parsed_args &args);
+int verb_install(const parsed_args &args);  // verb_install.cpp: the daemon as a service
+int verb_uninstall(const parsed_args &args);
+// Fleet verbs (verb_fleet.cpp): they join the room send-only, do their work and leave.
+int verb_agents(const parsed_args &args);
+int verb_call_fleet(const parsed_args &args);  // `call --target T …`
+int verb_exec(const parsed_args &args);
+
+// `call`'s tool, arguments ('<json>' or - for stdin) and --timeout-ms; prints the error itself.
+bool parse_call_request(const parsed_args &args, dispatch::request &req);
 
 }  // namespace ra::cli

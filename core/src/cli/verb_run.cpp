@@ -1,14 +1,59 @@
 // verb_run.cpp — `run` (the daemon's foreground loop) and `mode` (the operator's local switch).
+#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
+#include <atomic>
+#include <thread>
+
 #include "cli/cli.hpp"
+#include "cli/relay_join.hpp"
 #include "cli/stop_signals.hpp"
 #include "policy/mode_store.hpp"
 #include "runtime/runtime.hpp"
+#include "util/json.hpp"
 
 namespace ra::cli {
+namespace {
+
+// Peers' calls run through this host's dispatcher: schema, policy gate, sandbox, timeouts — the
+// same path as a local call. The caller is "peer:<name>", so set_mode applies its remote rules.
+join_options serve_peers(runtime &rt) {
+  join_options o;
+  if (rt.cfg().accepts_commands)
+    o.execute = [&rt](peer::incoming_call c, std::function<void(dispatch::outcome)> done) {
+      dispatch::request req;
+      req.tool = std::move(c.tool);
+      req.args_json = std::move(c.args_json);
+      req.caller = std::move(c.caller);
+      req.timeout_ms = c.timeout_ms;
+      req.on_partial = std::move(c.on_partial);
+      return rt.dispatcher().call(std::move(req), std::move(done));
+    };  // --no-agent: none, and peers' requests are answered "send-only"
+  o.self_info = [&rt] {
+    peer::info_msg m;
+    m.info_json = host_info_json(rt);
+    m.tools_json = tool_descriptors_json(rt);
+    return m;
+  };
+  return o;
+}
+
+// The other hosts for list_agents: their info plus the relay-level peer id.
+std::string peers_json(const peer::node &n) {
+  std::string out;
+  for (auto &p : n.peers()) {
+    if (!p.present || !p.has_info) continue;
+    rapidjson::Document d;
+    if (!json::parse(p.info_json, d) || !d.IsObject()) continue;
+    d.AddMember("peer_id", rapidjson::Value(p.peer_id.c_str(), d.GetAllocator()), d.GetAllocator());
+    out += (out.empty() ? "" : ",") + json::to_string(d);
+  }
+  return out;
+}
+
+}  // namespace
 
 int verb_run(const parsed_args &args) {
   auto cfg = effective_config(args);
@@ -29,8 +74,39 @@ int verb_run(const parsed_args &args) {
   std::printf("ready %s\n", r.agent_id().c_str());
   std::fflush(stdout);
 
+  std::unique_ptr<peer::node> node;
+  std::atomic<bool> stopping{false};
+  std::thread announce_join;
+  if (wants_relay(r.cfg())) {
+    auto joined = join_room(r.cfg(), r.agent_id(), serve_peers(r));
+    if (!joined) {
+      std::fprintf(stderr, "remote-agents: %s\n", joined.error().message().c_str());
+      r.shutdown();
+      return exit_usage;
+    }
+    node = std::move(*joined);
+    peer::node *n = node.get();
+    r.set_peer_hooks({[n] { return peers_json(*n); }, [n] { n->announce(); }});
+    // "joined <peer id>" on stdout once the relay accepted us: scripts wait for it. The daemon
+    // itself never waits: a relay that is down at start is dialled again and again.
+    announce_join = std::thread([n, &stopping] {
+      while (!stopping.load())
+        if (n->wait_joined(std::chrono::milliseconds(200))) {
+          std::printf("joined %s\n", n->self_id().c_str());
+          std::fflush(stdout);
+          return;
+        }
+    });
+  } else {
+    spdlog::info("no room token: not joining a relay (local calls only)");
+  }
+
   int sig = signals.wait();
   spdlog::info("signal {}: shutting down", sig);
+  stopping = true;
+  if (announce_join.joinable()) announce_join.join();
+  r.dispatcher().stop_accepting();
+  if (node) node->stop();
   r.shutdown();
   return exit_ok;
 }

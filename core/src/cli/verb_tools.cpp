@@ -16,25 +16,6 @@
 namespace ra::cli {
 namespace {
 
-const char *permission_name(ra_permission p) {
-  switch (p) {
-    case RA_PERM_READ:
-      return "read";
-    case RA_PERM_WRITE:
-      return "write";
-    case RA_PERM_EXEC:
-      return "exec";
-    case RA_PERM_NETWORK:
-      return "network";
-    case RA_PERM_INFO:
-      return "info";
-    case RA_PERM_ADMIN:
-      return "admin";
-    default:
-      return "?";
-  }
-}
-
 std::unique_ptr<runtime> start_runtime(const parsed_args &args, int &code) {
   auto cfg = effective_config(args);
   if (!cfg) {
@@ -48,14 +29,6 @@ std::unique_ptr<runtime> start_runtime(const parsed_args &args, int &code) {
     return nullptr;
   }
   return std::move(*rt);
-}
-
-void write_schema(rapidjson::Writer<rapidjson::StringBuffer> &w, const std::string &text) {
-  rapidjson::Document d;
-  if (json::parse(text, d))
-    d.Accept(w);
-  else
-    w.Null();
 }
 
 std::string tools_json(runtime &rt) {
@@ -79,26 +52,8 @@ std::string tools_json(runtime &rt) {
   }
   w.EndArray();
   w.Key("tools");
-  w.StartArray();
-  for (auto &t : rt.tools().all()) {
-    w.StartObject();
-    w.Key("name"), w.String(t->name.c_str());
-    w.Key("title"), w.String(t->title.c_str());
-    w.Key("description"), w.String(t->description.c_str());
-    w.Key("inputSchema"), write_schema(w, t->input_schema);
-    if (!t->output_schema.empty()) w.Key("outputSchema"), write_schema(w, t->output_schema);
-    w.Key("annotations");
-    w.StartObject();
-    w.Key("readOnlyHint"), w.Bool(t->hints & RA_HINT_READ_ONLY);
-    w.Key("destructiveHint"), w.Bool(t->hints & RA_HINT_DESTRUCTIVE);
-    w.Key("idempotentHint"), w.Bool(t->hints & RA_HINT_IDEMPOTENT);
-    w.Key("openWorldHint"), w.Bool(t->hints & RA_HINT_OPEN_WORLD);
-    w.EndObject();
-    w.Key("permission"), w.String(permission_name(t->permission));
-    w.Key("provider"), w.String(t->provider.c_str());
-    w.EndObject();
-  }
-  w.EndArray();
+  std::string tools = tool_descriptors_json(rt);
+  w.RawValue(tools.data(), tools.size(), rapidjson::kArrayType);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -124,12 +79,7 @@ int verb_tools(const parsed_args &args) {
   return exit_ok;
 }
 
-int verb_call(const parsed_args &args) {
-  if (args.positional.empty() || args.positional.size() > 2) {
-    std::fprintf(stderr, "usage: remote-agents call <tool> ['<json arguments>' | -] [--json] [--timeout-ms N]\n");
-    return exit_usage;
-  }
-  dispatch::request req;
+bool parse_call_request(const parsed_args &args, dispatch::request &req) {
   req.tool = args.positional[0];
   req.args_json = args.positional.size() > 1 ? args.positional[1] : "{}";
   if (req.args_json == "-") {
@@ -141,7 +91,7 @@ int verb_call(const parsed_args &args) {
       req.args_json.append(buf, n);
       if (req.args_json.size() > json::max_bytes) {
         std::fprintf(stderr, "remote-agents: arguments on stdin exceed %zu bytes\n", json::max_bytes);
-        return exit_usage;
+        return false;
       }
     }
   }
@@ -150,10 +100,22 @@ int verb_call(const parsed_args &args) {
     long long v = std::strtoll(t->c_str(), &end, 10);
     if (!end || *end || v <= 0) {
       std::fprintf(stderr, "remote-agents: --timeout-ms wants a positive integer, got '%s'\n", t->c_str());
-      return exit_usage;
+      return false;
     }
     req.timeout_ms = v;
   }
+  return true;
+}
+
+int verb_call(const parsed_args &args) {
+  if (args.positional.empty() || args.positional.size() > 2) {
+    std::fprintf(stderr,
+                 "usage: remote-agents call [--target T] <tool> ['<json arguments>' | -] [--json] [--timeout-ms N]\n");
+    return exit_usage;
+  }
+  if (args.value("target")) return verb_call_fleet(args);
+  dispatch::request req;
+  if (!parse_call_request(args, req)) return exit_usage;
   stop_signals signals;  // before any thread starts
   int code = exit_ok;
   auto rt = start_runtime(args, code);

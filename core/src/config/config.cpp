@@ -421,6 +421,8 @@ const key_spec top_level_specs[] = {
                 config &c) { return read_string(cx, n, name, c.room); }},
     {"token", [](parse_context &cx, const toml::node &n, const std::string &name,
                  config &c) { return read_string(cx, n, name, c.token); }},
+    {"relay_token", [](parse_context &cx, const toml::node &n, const std::string &name,
+                       config &c) { return read_string(cx, n, name, c.relay_token); }},
     {"relay_url",
      [](parse_context &cx, const toml::node &n, const std::string &name, config &c) {
        std::string url;
@@ -705,12 +707,14 @@ void apply_env(config &cfg, const env_lookup &env) {
   take("REMOTE_AGENTS_ROOM", cfg.room);
   take("REMOTE_AGENTS_TOKEN", cfg.token);
   take("REMOTE_AGENTS_NAME", cfg.name);
+  take("REMOTE_AGENTS_RELAY_TOKEN", cfg.relay_token);
 }
 
 void apply_overrides(config &cfg, const overrides &o) {
   if (o.relay) cfg.relay_url = *o.relay;
   if (o.room) cfg.room = *o.room;
   if (o.token) cfg.token = *o.token;
+  if (o.relay_token) cfg.relay_token = *o.relay_token;
   if (o.name) cfg.name = *o.name;
   if (o.log_level) cfg.log_level = *o.log_level;
   if (o.tags) {

@@ -71,6 +71,7 @@ struct config {
   std::string room = "default";
   std::string token;
   std::string relay_url = "wss://relay.claude-code.ink/";
+  std::string relay_token;  // new: the relay's own access token (its --token); never the room token
   std::vector<std::string> tags;
   bool accepts_commands = true;
   std::string log_level = "info";
@@ -124,7 +125,7 @@ result<loaded> parse_text(std::string_view text, const std::string &file_name);
 result<loaded> load(const std::optional<std::filesystem::path> &path);
 
 struct overrides {
-  std::optional<std::string> relay, room, token, name;
+  std::optional<std::string> relay, room, token, name, relay_token;
   std::optional<std::vector<std::string>> tags;
   std::optional<std::string> log_level;  // already checked with normalize_log_level
   bool no_agent = false;

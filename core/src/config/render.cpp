@@ -213,6 +213,7 @@ std::string render_masked(const config &c) {
   out += "room = " + quote(c.room) + "\n";
   out += "token = " + secret(c.token) + "\n";
   out += "relay_url = " + quote(c.relay_url) + "\n";
+  out += "relay_token = " + secret(c.relay_token) + "\n";
   out += "tags = " + list(c.tags) + "\n";
   out += "accepts_commands = " + boolean(c.accepts_commands) + "\n";
   out += "log_level = " + quote(c.log_level) + "\n";

@@ -96,15 +96,16 @@ struct pending {
 
 }  // namespace
 
-void dispatcher::call(request req, std::function<void(outcome)> done) {
+std::function<void()> dispatcher::call(request req, std::function<void(outcome)> done) {
   auto p = std::make_shared<pending>();
   p->done = std::move(done);
-  auto reject = [&](outcome_kind k, ra_status s, std::string msg) {
+  auto reject = [&](outcome_kind k, ra_status s, std::string msg) -> std::function<void()> {
     outcome o;
     o.kind = k;
     o.status = s;
     o.message = std::move(msg);
     p->deliver(std::move(o));
+    return [] {};
   };
 
   if (!accepting_.load()) return reject(outcome_kind::cancelled, RA_UNAVAILABLE, "this host is shutting down");
@@ -184,6 +185,16 @@ void dispatcher::call(request req, std::function<void(outcome)> done) {
     }
     if (s != RA_OK) calls->complete(&ctx->c, {s, "{}", std::string("plugin refused the call: ") + ra_status_name(s)});
   });
+
+  std::weak_ptr<plugin_host::call_context> weak = ctx;
+  ra_call_t *raw = &ctx->c;
+  return [weak, raw, calls = deps_.calls, main = deps_.main] {
+    // On the main strand, like the timeout's cancel: the tracker then sees one ordering of cancel
+    // and invoke. The weak pointer makes a cancel after completion a no-op.
+    boost::asio::post(*main, [weak, raw, calls] {
+      if (auto alive = weak.lock()) calls->cancel(raw);
+    });
+  };
 }
 
 outcome dispatcher::call_sync(request req) {

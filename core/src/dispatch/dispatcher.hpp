@@ -56,8 +56,10 @@ struct dispatcher_deps {
 class dispatcher {
  public:
   explicit dispatcher(dispatcher_deps deps);
-  // Starts a call; `done` is called exactly once.
-  void call(request req, std::function<void(outcome)> done);
+  // Starts a call; `done` is called exactly once. The returned function cancels the call (its
+  // process groups are killed and the outcome is `cancelled`); it may be called from any thread,
+  // at any time, any number of times, also after the call finished.
+  std::function<void()> call(request req, std::function<void(outcome)> done);
   // Blocking convenience for the CLI (must not be called on the main strand).
   outcome call_sync(request req);
   // From now on every call is refused at once (RA_UNAVAILABLE): shutdown and Ctrl-C.

@@ -45,7 +45,12 @@ std::vector<plugin_host::tool_entry> builtin_tools(runtime &rt) {
                    "The hosts reachable from here with their info. Without a relay connection: this host only.",
                    no_args, RA_PERM_INFO, RA_HINT_READ_ONLY | RA_HINT_IDEMPOTENT);
   list.native = [&rt](const std::shared_ptr<call_context> &ctx) {
-    plugin_host::finish(ctx, call_result{RA_OK, "{\"agents\":[" + host_info_json(rt) + "]}", ""});
+    std::string agents = host_info_json(rt);
+    if (rt.hooks().peers_json) {
+      std::string peers = rt.hooks().peers_json();
+      if (!peers.empty()) agents += "," + peers;
+    }
+    plugin_host::finish(ctx, call_result{RA_OK, "{\"agents\":[" + agents + "]}", ""});
   };
   out.push_back(std::move(list));
 
@@ -70,6 +75,7 @@ std::vector<plugin_host::tool_entry> builtin_tools(runtime &rt) {
                                             std::string(policy::mode_name(*wanted)) +
                                             ") is not allowed on this host (security.allow_remote_mode_raise)");
     if (auto st = rt.modes().set(*wanted); !st) return fail(st.code(), st.message());
+    if (rt.hooks().info_changed) rt.hooks().info_changed();
     plugin_host::finish(ctx, call_result{RA_OK,
                                          "{\"mode\":\"" + std::string(policy::mode_name(*wanted)) +
                                              "\",\"previous\":\"" + std::string(policy::mode_name(now)) + "\"}",

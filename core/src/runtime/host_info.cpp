@@ -11,6 +11,8 @@
 #include "build_config.h"
 #include "runtime/runtime.hpp"
 #include "sandbox/landlock.hpp"
+#include "util/json.hpp"
+#include <rapidjson/document.h>
 
 namespace ra {
 namespace {
@@ -45,6 +47,37 @@ std::string kernel_release() {
 std::string host_name() {
   char buf[256] = {0};
   return ::gethostname(buf, sizeof buf - 1) == 0 ? std::string(buf) : std::string("unknown");
+}
+
+}  // namespace
+
+const char *permission_name(ra_permission p) {
+  switch (p) {
+    case RA_PERM_READ:
+      return "read";
+    case RA_PERM_WRITE:
+      return "write";
+    case RA_PERM_EXEC:
+      return "exec";
+    case RA_PERM_NETWORK:
+      return "network";
+    case RA_PERM_INFO:
+      return "info";
+    case RA_PERM_ADMIN:
+      return "admin";
+    default:
+      return "?";
+  }
+}
+
+namespace {
+
+void write_schema(rapidjson::Writer<rapidjson::StringBuffer> &w, const std::string &text) {
+  rapidjson::Document d;
+  if (json::parse(text, d))
+    d.Accept(w);
+  else
+    w.Null();
 }
 
 }  // namespace
@@ -101,6 +134,32 @@ std::string host_info_json(const runtime &rt) {
   w.Bool(true);
   w.EndObject();
   w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string tool_descriptors_json(runtime &rt) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (auto &t : rt.tools().all()) {
+    w.StartObject();
+    w.Key("name"), w.String(t->name.c_str());
+    w.Key("title"), w.String(t->title.c_str());
+    w.Key("description"), w.String(t->description.c_str());
+    w.Key("inputSchema"), write_schema(w, t->input_schema);
+    if (!t->output_schema.empty()) w.Key("outputSchema"), write_schema(w, t->output_schema);
+    w.Key("annotations");
+    w.StartObject();
+    w.Key("readOnlyHint"), w.Bool(t->hints & RA_HINT_READ_ONLY);
+    w.Key("destructiveHint"), w.Bool(t->hints & RA_HINT_DESTRUCTIVE);
+    w.Key("idempotentHint"), w.Bool(t->hints & RA_HINT_IDEMPOTENT);
+    w.Key("openWorldHint"), w.Bool(t->hints & RA_HINT_OPEN_WORLD);
+    w.EndObject();
+    w.Key("permission"), w.String(permission_name(t->permission));
+    w.Key("provider"), w.String(t->provider.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
   return {buf.GetString(), buf.GetSize()};
 }
 

@@ -36,6 +36,7 @@ struct runtime::impl {
   std::unique_ptr<plugin_host::loader> loader;
   std::unique_ptr<dispatch::dispatcher> dispatcher;
   bool stopped = false;
+  runtime::peer_hooks hooks;
 
   // Runs fn on the main strand and waits for it (start-up and shutdown only).
   template <class F>
@@ -56,6 +57,8 @@ const plugin_host::loader &runtime::plugins() const { return *impl_->loader; }
 policy::mode_store &runtime::modes() { return *impl_->modes; }
 const config::config &runtime::cfg() const { return impl_->cfg; }
 const std::string &runtime::agent_id() const { return impl_->agent_id; }
+void runtime::set_peer_hooks(peer_hooks hooks) { impl_->hooks = std::move(hooks); }
+const runtime::peer_hooks &runtime::hooks() const { return impl_->hooks; }
 
 result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_options opts) {
   std::unique_ptr<runtime> rt(new runtime());

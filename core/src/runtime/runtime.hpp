@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ class runtime {
   // Ctrl-C: refuses new calls and cancels every call in flight (their process groups are killed).
   void interrupt();
   policy::mode current_mode() const;
+
+  // Set by a frontend that joined a relay, before it serves peers: `peers_json` returns the other
+  // hosts as JSON objects (comma-separated, no brackets) for list_agents; `info_changed` runs
+  // after this host's mode changed so peers can be told. Both are called on the main strand.
+  struct peer_hooks {
+    std::function<std::string()> peers_json;
+    std::function<void()> info_changed;
+  };
+  void set_peer_hooks(peer_hooks hooks);
+  const peer_hooks &hooks() const;
   // Stops plugins (outstanding calls are cancelled and given a moment to complete), kills child
   // process groups, joins threads. Idempotent; also run by the destructor.
   void shutdown();
@@ -51,5 +62,9 @@ class runtime {
 // Information about this host, as get_info returns it (the reference's AgentInfo shape, plus the
 // loaded plugins and the sandbox).
 std::string host_info_json(const runtime &rt);
+// Every tool this host serves, as MCP-shaped descriptors (name, title, description, inputSchema,
+// outputSchema, annotations) plus the permission class and provider: a JSON array.
+std::string tool_descriptors_json(runtime &rt);
+const char *permission_name(ra_permission p);  // "read", "write", "exec", "network", "info", "admin"
 
 }  // namespace ra
