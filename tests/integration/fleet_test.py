@@ -5,9 +5,10 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from ra_test import BIN, Agent, Controller, Relay, Tap, read_line_matching, require_binary  # noqa: E402
+from ra_test import BIN, Agent, Controller, Host, Relay, Tap, read_line_matching, require_binary  # noqa: E402
 
 require_binary()
 tap = Tap()
@@ -18,6 +19,20 @@ web1 = Agent(relay, ROOM, TOKEN, "web-1", tags=("web", "prod"), mode="edit")
 web2 = Agent(relay, ROOM, TOKEN, "web-2", tags=("web",), mode="edit")
 db1 = Agent(relay, ROOM, TOKEN, "db-1", tags=("db",), mode="plan")
 ctl = Controller(relay, ROOM, TOKEN)
+
+
+def wait_hosts(names, seconds=30):
+    """Polls `agents` (a real roster query, bounded) until exactly `names` accept commands."""
+    deadline = time.monotonic() + seconds
+    got = None
+    while time.monotonic() < deadline:
+        code, out, err = ctl.fleet_json("agents")
+        got = sorted(a["name"] for a in (out or {}).get("agents", []) if a.get("accepts_commands"))
+        if got == sorted(names):
+            return got
+    return got
+
+
 
 # --- agents -----------------------------------------------------------------------------------
 code, out, err = ctl.fleet_json("agents")
@@ -129,11 +144,52 @@ tap.eq([a for a in (out or {}).get("agents", []) if a.get("accepts_commands")], 
 
 # --- agents survive a relay restart ------------------------------------------------------------
 relay.restart()
+tap.eq(wait_hosts(["db-1", "web-1", "web-2"]), ["db-1", "web-1", "web-2"], "every agent rejoins after kill -9")
 for a in (web1, web2, db1):
-    tap.ok(read_line_matching(a.proc, "joined", 1) is None and a.proc.poll() is None, f"{a.name} did not exit")
+    tap.ok(a.proc.poll() is None, f"{a.name} did not exit")
 code, out, err = ctl.fleet_json("exec", "--target", "all", "--", "echo back")
 back = {h["host"]: h["outcome"] for h in (out or {}).get("hosts", [])}
 tap.eq(back, {"db-1": "ok", "web-1": "ok", "web-2": "denied"}, "after a relay restart every agent is back (web-2 disabled)")
+
+# --- a graceful relay close (SIGTERM: bye 1001 to everyone) is not an exit either ----------------
+relay.proc.terminate()
+tap.eq(relay.proc.wait(10), 0, "the relay exits 0 on SIGTERM")
+relay.start()
+tap.eq(wait_hosts(["db-1", "web-1", "web-2"]), ["db-1", "web-1", "web-2"], "every agent rejoins the restarted relay")
+tap.ok(all(a.proc.poll() is None for a in (web1, web2, db1)), "no agent exited on the relay's bye")
+code, out, err = ctl.fleet_json("exec", "--target", "name:web-1 or tag:db", "--", "echo again")
+tap.eq(sorted(h["host"] for h in (out or {}).get("hosts", []) if h["outcome"] == "ok"), ["db-1", "web-1"],
+       "after a graceful relay shutdown and restart the agents are back")
+
+# --- list_agents on a host includes its peers ----------------------------------------------------
+code, out, err = ctl.fleet_json("call", "--target", "web-1", "list_agents", "{}")
+listed = sorted(a.get("name") for a in (((out or {}).get("hosts") or [{}])[0].get("result") or {}).get("agents", []))
+tap.ok({"web-1", "web-2", "db-1"} <= set(listed), "list_agents on a host lists itself and its peers", listed)
+
+# --- two processes with one agent id: one is chosen, always the same ----------------------------
+restarted = []
+for i in range(2):
+    h = Host()
+    h.write_config('id = "shared-agent-id"\nname = "dup"\n[plugins.exec]\nload = "required"\n')
+    args = ["run", "--relay", relay.url, "--room", ROOM, "--token", TOKEN]
+    proc = subprocess.Popen([BIN, *args], env=h.env(), cwd=h.work, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    restarted.append(proc)
+    tap.ok(read_line_matching(proc, "joined", 60) is not None, "a process with the shared agent id joins")
+picks = set()
+for _ in range(3):
+    code, out, err = ctl.fleet_json("exec", "--target", "id:shared-agent-id", "--", "echo $HOME")
+    hs = (out or {}).get("hosts", [])
+    tap.eq(len(hs), 1, "one agent id = one host, whatever the number of its processes")
+    if hs:
+        picks.add(hs[0]["peer_id"])
+code, out, err = ctl.fleet_json("agents")
+dups = sorted(a["peer_id"] for a in (out or {}).get("agents", []) if a.get("id") == "shared-agent-id")
+tap.ok(len(picks) == 1 and len(dups) == 2 and picks == {dups[0]}, "always the same process: the smallest peer id",
+       (picks, dups))
+for proc in restarted:
+    proc.terminate()
+    proc.wait(10)
 
 # --- graceful shutdown ----------------------------------------------------------------------------
 web2.proc.send_signal(signal.SIGTERM)

@@ -13,7 +13,8 @@ const std::set<std::string> &value_flags() {
 }
 
 const std::set<std::string> &switch_flags() {
-  static const std::set<std::string> v = {"json", "no-agent", "help", "version", "force", "no-start", "user", "system"};
+  static const std::set<std::string> v = {"json",     "no-agent", "help", "version", "force",
+                                          "no-start", "stream",   "user", "system"};
   return v;
 }
 

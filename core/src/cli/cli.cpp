@@ -20,8 +20,9 @@ commands:
   agents [--json]         join the room and list its hosts (name, id, mode, os, tags, tools)
   call --target T <tool> '<json>'
                           run one tool on every host the target selects; grouped results
-  exec [--target T] -- <command…>
+  exec [--target T] [--stream] -- <command…>
                           run a shell command locally, or on the target's hosts with grouped output
+                          (--stream: also show each host's lines as they come, prefixed by host)
                           (targets: all | <id or name> | web,db | os:linux | tag:web and not name:db-*)
   mode [plan|edit|bypass|disabled]
                           show or set this machine's safety mode (operator only, local)

@@ -20,7 +20,7 @@ namespace ra::cli {
 bool wants_relay(const config::config &cfg);
 
 struct join_options {
-  peer::executor_fn execute;                 // empty = send-only
+  peer::executor_fn execute;                  // empty = send-only
   std::function<peer::info_msg()> self_info;  // empty = a minimal send-only description
 };
 

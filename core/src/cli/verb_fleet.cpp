@@ -54,7 +54,8 @@ std::optional<session> join_send_only(const parsed_args &args, int &code) {
     return std::nullopt;
   }
   if (!(*node)->wait_joined(k_join_wait)) {
-    std::fprintf(stderr, "remote-agents: could not join the room at %s within %lld s (is the relay up? see --log-level info)\n",
+    std::fprintf(stderr,
+                 "remote-agents: could not join the room at %s within %lld s (is the relay up? see --log-level info)\n",
                  cfg->relay_url.c_str(), static_cast<long long>(k_join_wait.count()));
     code = exit_failed;
     return std::nullopt;
@@ -87,7 +88,8 @@ int exit_for(const std::vector<dispatch::host_outcome> &rows) {
   return exit_failed;
 }
 
-std::string fleet_json(const std::vector<dispatch::fleet_host> &hosts, const std::vector<dispatch::host_outcome> &rows) {
+std::string fleet_json(const std::vector<dispatch::fleet_host> &hosts,
+                       const std::vector<dispatch::host_outcome> &rows) {
   rapidjson::StringBuffer b;
   rapidjson::Writer<rapidjson::StringBuffer> w(b);
   w.StartObject();
@@ -138,12 +140,14 @@ int run_fleet(const parsed_args &args, const std::string &target, dispatch::requ
   bool streamed = false;
   dispatch::fleet_options fo;
   fo.per_host_timeout_ms = req.timeout_ms;
-  if (!as_json) {
-    // Output of long commands shows while they run: raw for one host, prefixed by host for many.
+  // Output of long commands shows while they run: for one host raw, as a local call would; for
+  // many hosts with --stream, each line prefixed by its host (on stderr, before the grouped view).
+  if (!as_json && (single || args.has("stream"))) {
     fo.on_partial = [&](const dispatch::fleet_host &h, std::string_view chunk) {
       rapidjson::Document d;
       if (!json::parse(chunk, d) || !d.IsObject() || !d.HasMember("data") || !d["data"].IsString()) return;
-      bool err = d.HasMember("stream") && d["stream"].IsString() && std::string_view(d["stream"].GetString()) == "stderr";
+      bool err =
+          d.HasMember("stream") && d["stream"].IsString() && std::string_view(d["stream"].GetString()) == "stderr";
       std::string_view data(d["data"].GetString(), d["data"].GetStringLength());
       std::lock_guard lock(out_mu);
       streamed = true;
@@ -191,7 +195,8 @@ int verb_agents(const parsed_args &args) {
   if (!s) return code;
   auto peers = s->node->peers();
   s->node->stop();
-  std::sort(peers.begin(), peers.end(), [](auto &a, auto &b) { return std::tie(a.name, a.peer_id) < std::tie(b.name, b.peer_id); });
+  std::sort(peers.begin(), peers.end(),
+            [](auto &a, auto &b) { return std::tie(a.name, a.peer_id) < std::tie(b.name, b.peer_id); });
   if (args.has("json")) {
     std::string out = "{\"agents\":[";
     bool first = true;

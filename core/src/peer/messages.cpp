@@ -37,7 +37,8 @@ status bad(const char *what, const char *field) {
 
 result<rapidjson::Document> parse_object(std::string_view text, const char *what) {
   rapidjson::Document d;
-  if (auto st = json::parse(text, d); !st) return status(RA_INVALID_ARGUMENT, std::string("malformed ") + what + " message: " + st.message());
+  if (auto st = json::parse(text, d); !st)
+    return status(RA_INVALID_ARGUMENT, std::string("malformed ") + what + " message: " + st.message());
   if (!d.IsObject()) return status(RA_INVALID_ARGUMENT, std::string("malformed ") + what + " message: not an object");
   return d;
 }

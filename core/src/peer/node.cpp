@@ -284,7 +284,8 @@ struct node::impl : std::enable_shared_from_this<impl> {
         return;  // the reply goes out when it finishes
       case result_cache::verdict::done:
         if (cached.empty())
-          return answer(outcome_kind::failed, RA_UNAVAILABLE, "this request already ran; its result is no longer cached");
+          return answer(outcome_kind::failed, RA_UNAVAILABLE,
+                        "this request already ran; its result is no longer cached");
         return send_reply(from, cached);
       case result_cache::verdict::expired:
         return answer(outcome_kind::failed, RA_DEADLINE_EXCEEDED,
@@ -325,7 +326,8 @@ struct node::impl : std::enable_shared_from_this<impl> {
         r.status = o.status;
         r.result_json = o.result_json.empty() ? "{}" : o.result_json;
         r.message = o.message;
-        r.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        r.duration_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
         std::string text = encode(r);
         self->cache.complete(id, text);
         auto it = self->running.find(id);
