@@ -111,6 +111,22 @@ tap.ok(h.get("outcome") == "denied" and "disabled" in h.get("message", ""), "nob
 code, out, err = ctl.fleet_json("call", "--target", "web-2", "get_info", "{}")
 tap.eq(((out or {}).get("hosts") or [{}])[0].get("outcome"), "ok", "a disabled host still answers get_info")
 
+# --- the operator changes a mode locally; the room hears of it ----------------------------------
+def wait_mode(name, mode, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        code, out, err = ctl.fleet_json("agents")
+        if {a["name"]: a.get("mode") for a in (out or {}).get("agents", [])}.get(name) == mode:
+            return True
+    return False
+
+
+p = db1.host.run("mode", "edit")
+tap.eq(p.returncode, 0, "remote-agents mode edit on db-1's machine")
+tap.ok(wait_mode("db-1", "edit"), "the running agent re-announces the new mode to the room")
+db1.host.run("mode", "plan")
+tap.ok(wait_mode("db-1", "plan"), "and back to plan")
+
 # --- streaming: output of a long command arrives while it runs ----------------------------------
 proc = subprocess.Popen([BIN, *ctl.conn, "exec", "--target", "web-1", "--", "echo first; sleep 3; echo second"],
                         env=ctl.env(), cwd=ctl.work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

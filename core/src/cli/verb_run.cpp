@@ -4,7 +4,8 @@
 
 #include <cstdio>
 
-#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "cli/cli.hpp"
@@ -75,8 +76,12 @@ int verb_run(const parsed_args &args) {
   std::fflush(stdout);
 
   std::unique_ptr<peer::node> node;
-  std::atomic<bool> stopping{false};
-  std::thread announce_join;
+  // The watcher thread: prints "joined", then notices mode changes made by another process (the
+  // operator's `remote-agents mode …` writes the machine-wide mode file) and re-announces our info.
+  std::mutex watch_mu;
+  std::condition_variable watch_cv;
+  bool stopping = false;
+  std::thread watcher;
   if (wants_relay(r.cfg())) {
     auto joined = join_room(r.cfg(), r.agent_id(), serve_peers(r));
     if (!joined) {
@@ -89,13 +94,23 @@ int verb_run(const parsed_args &args) {
     r.set_peer_hooks({[n] { return peers_json(*n); }, [n] { n->announce(); }});
     // "joined <peer id>" on stdout once the relay accepted us: scripts wait for it. The daemon
     // itself never waits: a relay that is down at start is dialled again and again.
-    announce_join = std::thread([n, &stopping] {
-      while (!stopping.load())
-        if (n->wait_joined(std::chrono::milliseconds(200))) {
+    watcher = std::thread([n, &r, &watch_mu, &watch_cv, &stopping] {
+      std::unique_lock lock(watch_mu);
+      bool announced_join = false;
+      policy::mode last = r.current_mode();
+      while (!watch_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping; })) {
+        if (!announced_join && n->joined()) {
           std::printf("joined %s\n", n->self_id().c_str());
           std::fflush(stdout);
-          return;
+          announced_join = true;
         }
+        policy::mode now = r.current_mode();
+        if (now != last) {
+          spdlog::info("mode changed to {}: telling the room", policy::mode_name(now));
+          n->announce();
+          last = now;
+        }
+      }
     });
   } else {
     spdlog::info("no room token: not joining a relay (local calls only)");
@@ -103,8 +118,12 @@ int verb_run(const parsed_args &args) {
 
   int sig = signals.wait();
   spdlog::info("signal {}: shutting down", sig);
-  stopping = true;
-  if (announce_join.joinable()) announce_join.join();
+  {
+    std::lock_guard lock(watch_mu);
+    stopping = true;
+  }
+  watch_cv.notify_all();
+  if (watcher.joinable()) watcher.join();
   r.dispatcher().stop_accepting();
   if (node) node->stop();
   r.shutdown();
