@@ -141,6 +141,11 @@ code, out, err = ctl.fleet_json("exec", "--target", "web-1", "--timeout-ms", "50
 h = ((out or {}).get("hosts") or [{}])[0]
 tap.eq(h.get("outcome"), "timeout", "a per-host timeout is reported as timeout")
 tap.eq(code, 4, "and exits 4")
+code, out, err = ctl.fleet_json("exec", "--target", "name:web-1", "--timeout-ms", "20000", "--deadline-ms", "800", "--",
+                                 "sleep 10")
+hs = (out or {}).get("hosts", [])
+tap.ok(len(hs) == 1 and all(h["outcome"] == "timeout" and "fleet call" in h.get("message", "") for h in hs),
+       "--deadline-ms bounds the whole fleet call", out)
 os.kill(db1.proc.pid, signal.SIGSTOP)  # still connected, never answers
 try:
     code, out, err = ctl.fleet_json("exec", "--target", "all", "--timeout-ms", "1500", "--", "echo x")

@@ -22,7 +22,8 @@ commands:
                           run one tool on every host the target selects; grouped results
   exec [--target T] [--stream] -- <command…>
                           run a shell command locally, or on the target's hosts with grouped output
-                          (--stream: also show each host's lines as they come, prefixed by host)
+                          (--stream: also show each host's lines as they come, prefixed by host;
+                          --timeout-ms: each host's limit; --deadline-ms: the whole fleet call's)
                           (targets: all | <id or name> | web,db | os:linux | tag:web and not name:db-*)
   mode [plan|edit|bypass|disabled]
                           show or set this machine's safety mode (operator only, local)

@@ -140,6 +140,16 @@ int run_fleet(const parsed_args &args, const std::string &target, dispatch::requ
   bool streamed = false;
   dispatch::fleet_options fo;
   fo.per_host_timeout_ms = req.timeout_ms;
+  if (auto d = args.value("deadline-ms")) {
+    char *end = nullptr;
+    long long v = std::strtoll(d->c_str(), &end, 10);
+    if (!end || *end || v <= 0) {
+      std::fprintf(stderr, "remote-agents: --deadline-ms wants a positive integer, got '%s'\n", d->c_str());
+      s->node->stop();
+      return exit_usage;
+    }
+    fo.overall_timeout_ms = v;
+  }
   // Output of long commands shows while they run: for one host raw, as a local call would; for
   // many hosts with --stream, each line prefixed by its host (on stderr, before the grouped view).
   if (!as_json && (single || args.has("stream"))) {
