@@ -546,6 +546,13 @@ bool node::wait_ready(std::chrono::milliseconds timeout) const {
 std::function<void()> node::call(const std::string &peer_id, remote_call c, std::function<void(outcome)> done) {
   std::string id = new_request_id();
   auto m = impl_;
+  {
+    std::lock_guard lock(m->mu);
+    if (m->stopping) {
+      done(make_outcome(outcome_kind::cancelled, RA_UNAVAILABLE, "this process is shutting down"));
+      return [] {};
+    }
+  }
   asio::post(m->io, [m, peer_id, c = std::move(c), done = std::move(done), id]() mutable {
     m->start_call(peer_id, std::move(c), std::move(done), id);
   });
@@ -570,9 +577,11 @@ void node::stop() {
     if (m->stopping) return;
     m->stopping = true;
   }
-  std::promise<void> closed;
-  auto fut = closed.get_future();
-  asio::post(m->io, [m, &closed] {
+  // Shared: if the link reports "closed" late (after the bounded wait below), it must not touch a
+  // promise that is gone.
+  auto closed = std::make_shared<std::promise<void>>();
+  auto fut = closed->get_future();
+  asio::post(m->io, [m, closed] {
     for (auto &[id, p] : m->pending) {
       if (p->deadline) p->deadline->cancel();
       p->done(make_outcome(outcome_kind::cancelled, RA_UNAVAILABLE, "this process is shutting down"));
@@ -581,7 +590,7 @@ void node::stop() {
     for (auto &[id, r] : m->running)
       if (r.cancel) r.cancel();
     m->prune_timer->cancel();
-    m->relay->stop([&closed] { closed.set_value(); });
+    m->relay->stop([closed] { closed->set_value(); });
   });
   // A relay that does not answer the close must not hold the process: bounded wait.
   fut.wait_for(std::chrono::seconds(3));
