@@ -113,12 +113,15 @@ class ws_session final : public peer_link,
   void on_read(beast::error_code ec) {
     if (ec) return finish();
     last_activity_ = clock::now();
-    // While closing, keep reading (the close handshake needs it) but ignore what arrives.
     if (!closing_) on_message();
     in_.consume(in_.size());
     // One large frame should not pin a max_frame buffer for the life of the connection.
     if (in_.capacity() > k_keep_buffer) in_.shrink_to_fit();
-    read();
+    // Once closing, async_close does the reading: it waits for the peer's close frame (which may
+    // already be buffered right behind a bye) and then tears the connection down. A read of our
+    // own issued alongside it would compete for that frame and could leave both waiting until
+    // the grace timer (seen as a 3 s stall in every CLI that said bye).
+    if (!closing_) read();
   }
 
   void on_message() {
@@ -183,9 +186,9 @@ class ws_session final : public peer_link,
                       [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_write(ec); });
     } else if (closing_ && !close_sent_) {
       writing_ = close_sent_ = true;
-      ws_.async_close(close_, [self = this->shared_from_this()](beast::error_code ec) {
+      ws_.async_close(close_, [self = this->shared_from_this()](beast::error_code) {
         self->writing_ = false;
-        if (ec) self->finish();
+        self->finish();  // the handshake is over (or failed): nothing more to do on this connection
       });
     }
   }

@@ -76,6 +76,19 @@ TEST(JsonTest, ParseErrorsDepthAndUtf8) {
   EXPECT_FALSE(json::parse(std::string(100, '[') + std::string(100, ']'), d).is_ok());
   EXPECT_TRUE(json::parse(std::string(60, '[') + std::string(60, ']'), d).is_ok());
   EXPECT_FALSE(json::parse("\"\xff\"", d).is_ok()) << "invalid UTF-8 is rejected";
+  // Nested far deeper than max_depth: refused without recursing into it (this overflowed the stack).
+  EXPECT_FALSE(json::parse(std::string(1 << 20, '[') + std::string(1 << 20, ']'), d).is_ok());
+  EXPECT_EQ(json::depth(d), json::max_depth + 1) << "counted only up to the limit";
+  // RapidJSON 1.1 lets a lone low surrogate escape through as ill-formed UTF-8 (found by fuzzing).
+  EXPECT_FALSE(json::parse(R"(["\udc00"])", d).is_ok()) << "lone low surrogate";
+  EXPECT_FALSE(json::parse(R"({"\ude00x":1})", d).is_ok()) << "in a key";
+  EXPECT_TRUE(json::parse(R"("\ud83d\ude00")", d).is_ok()) << "a surrogate pair is fine";
+  // Numbers parse exactly, so re-serialising a raw member does not change it (found by fuzzing).
+  ASSERT_TRUE(json::parse("[-2.1475555555555558e81,1e23,0.1]", d).is_ok());
+  const std::string once = json::to_string(d);
+  EXPECT_EQ(once.substr(0, 24), "[-2.1475555555555558e81,");
+  ASSERT_TRUE(json::parse(once, d).is_ok());
+  EXPECT_EQ(json::to_string(d), once);
   EXPECT_TRUE(json::is_valid_utf8("héllo €𝄞"));
   for (const char *bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\x80"})
     EXPECT_FALSE(json::is_valid_utf8(bad)) << bad;

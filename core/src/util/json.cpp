@@ -5,38 +5,64 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
 namespace ra::json {
+
+namespace {
+
+// min(depth of v, cap), for cap >= 1; recurses at most cap levels, however deep `v` is.
+unsigned depth_capped(const rapidjson::Value &v, unsigned cap) {
+  if (cap <= 1 || !(v.IsObject() || v.IsArray())) return 1;
+  unsigned deepest = 0;
+  auto visit = [&](const rapidjson::Value &child) {
+    deepest = std::max(deepest, depth_capped(child, cap - 1));
+    return deepest < cap - 1;
+  };
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+      if (!visit(it->value)) break;
+  } else {
+    for (auto it = v.Begin(); it != v.End(); ++it)
+      if (!visit(*it)) break;
+  }
+  return deepest + 1;
+}
+
+// RapidJSON 1.1 validates the raw bytes but decodes a lone low-surrogate escape (\uDC00..\uDFFF)
+// into ill-formed UTF-8, which would then reach our output. Called on a tree of bounded depth.
+bool strings_valid(const rapidjson::Value &v) {
+  if (v.IsString()) return is_valid_utf8({v.GetString(), v.GetStringLength()});
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      if (!strings_valid(it->name) || !strings_valid(it->value)) return false;
+    }
+  } else if (v.IsArray()) {
+    for (auto it = v.Begin(); it != v.End(); ++it) {
+      if (!strings_valid(*it)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 status parse(std::string_view text, rapidjson::Document &out) {
   if (text.size() > max_bytes) return invalid_argument("JSON is larger than " + std::to_string(max_bytes) + " bytes");
-  out.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // Full precision: the default mode may misround a number by a few ULP, so a raw JSON member
+  // (args, result) would change each time a peer parses and re-serialises it.
+  out.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag |
+            rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
   if (out.HasParseError()) {
     return invalid_argument("invalid JSON at offset " + std::to_string(out.GetErrorOffset()) + ": " +
                             rapidjson::GetParseError_En(out.GetParseError()));
   }
   if (depth(out) > max_depth) return invalid_argument("JSON nesting is deeper than " + std::to_string(max_depth));
+  if (!strings_valid(out)) return invalid_argument("invalid JSON: a \\u escape encodes a lone surrogate");
   return status::ok();
 }
 
-unsigned depth(const rapidjson::Value &v) {
-  unsigned deepest = 0;
-  if (v.IsObject()) {
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      unsigned d = depth(it->value);
-      if (d > deepest) deepest = d;
-      if (deepest > max_depth) break;
-    }
-  } else if (v.IsArray()) {
-    for (auto it = v.Begin(); it != v.End(); ++it) {
-      unsigned d = depth(*it);
-      if (d > deepest) deepest = d;
-      if (deepest > max_depth) break;
-    }
-  } else {
-    return 1;
-  }
-  return deepest + 1;
-}
+unsigned depth(const rapidjson::Value &v) { return depth_capped(v, max_depth + 1); }
 
 std::string to_string(const rapidjson::Value &v) {
   rapidjson::StringBuffer buf;

@@ -16,9 +16,11 @@ namespace ra::json {
 inline constexpr unsigned max_depth = 64;
 inline constexpr size_t max_bytes = 16u << 20;
 
-// Parses `text`; errors read "invalid JSON at offset N: <reason>".
+// Parses `text`; errors read "invalid JSON at offset N: <reason>". Refuses nesting deeper than
+// max_depth and strings that are not well-formed UTF-8 (raw bytes or lone surrogate escapes).
 status parse(std::string_view text, rapidjson::Document &out);
-// Nesting depth of a parsed value (1 for a scalar).
+// Nesting depth of a parsed value (1 for a scalar), counted up to max_depth + 1: anything deeper
+// reads as max_depth + 1, so a hostile document nested a million deep cannot exhaust the stack.
 unsigned depth(const rapidjson::Value &v);
 
 std::string to_string(const rapidjson::Value &v);
