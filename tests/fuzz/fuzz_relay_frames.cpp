@@ -1,7 +1,8 @@
 // tests/fuzz/fuzz_relay_frames.cpp — libFuzzer target for the relay's room logic without sockets:
 // room_registry (hello, join, replace, leave, shutdown) and handle_frame (direction, rate limit,
 // routing, ping, bye), driven the way relay/src/ws_session.cpp drives them, by a few simulated
-// connections whose peer_links are in-memory fakes. No threads, no sockets, a simulated clock.
+// connections whose peer_links are in-memory fakes. No threads, no sockets, a simulated clock and
+// counter-made peer ids (RAND_bytes below), so an input always plays out the same way.
 //
 // Input: byte 0 picks the relay's configuration (bits below); then records
 //   [op_slot u8][len u16 big-endian][len bytes]   (a short last record takes what is left)
@@ -33,9 +34,13 @@
 // Build and run (scripts/fuzz does this through tests/fuzz/meson.build):
 //   ninja -C build-fuzz tests/fuzz/fuzz_relay_frames
 //   build-fuzz/tests/fuzz/fuzz_relay_frames tests/fuzz/corpus/relay_frames
-// Regenerate the seeds: compile this file with -DRA_FUZZ_RELAY_FRAMES_WRITE_SEEDS and without
-// -fsanitize=fuzzer (the same include paths and libraries: libra_relay.a, libra_wire.a, spdlog,
-// fmt, ssl, crypto), then run `./gen_seeds tests/fuzz/corpus/relay_frames`.
+// Regenerate the seeds (from build-fuzz/, after building the target; same sources, no libFuzzer main):
+//   clang++ -std=c++20 -O1 -fsanitize=address,undefined,fuzzer-no-link -DRA_FUZZ_RELAY_FRAMES_WRITE_SEEDS \
+//     -DSPDLOG_SHARED_LIB -DSPDLOG_COMPILED_LIB -DSPDLOG_FMT_EXTERNAL -I../relay/src -Icore/src -I../core/src \
+//     -I../sdk/include ../tests/fuzz/fuzz_relay_frames.cpp -Wl,--start-group relay/libra_relay.a \
+//     core/libra_wire.a -lssl -lcrypto -lspdlog -lfmt -Wl,--end-group -pthread -o gen_seeds
+//   ./gen_seeds ../tests/fuzz/corpus/relay_frames
+#include <openssl/rand.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -89,6 +94,11 @@ class trap_sink final : public spdlog::sinks::base_sink<spdlog::details::null_mu
   void sink_it_(const spdlog::details::log_msg &msg) override { check(msg.level < spdlog::level::err); }
   void flush_() override {}
 };
+
+// The relay draws assigned peer ids from RAND_bytes (secrets.cpp). The definition at the end of
+// this file replaces OpenSSL's for this binary: a counter, restarted for each input, so that an
+// input always plays out the same way.
+uint64_t g_random_counter = 0;
 
 void check_close(const wire::close_reason &c) { check(wire::valid_close_code(c.code) && wire::valid_text(c.reason)); }
 
@@ -394,6 +404,7 @@ void fake_link::close(uint16_t code, std::string_view reason) {
 
 void run(std::span<const uint8_t> input) {
   if (input.empty()) return;
+  g_random_counter = 0;
   harness h(input[0]);
   g = &h;
   size_t off = 1;
@@ -429,6 +440,13 @@ void run(std::span<const uint8_t> input) {
 }
 
 }  // namespace
+
+extern "C" int RAND_bytes(unsigned char *buf, int num) {
+  for (int i = 0; i < num; ++i)
+    buf[i] = static_cast<unsigned char>((g_random_counter + 1) * 0x9e3779b97f4a7c15u >> (8 * (i % 8)));
+  ++g_random_counter;
+  return 1;
+}
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
   auto logger = std::make_shared<spdlog::logger>("fuzz", std::make_shared<trap_sink>());
