@@ -14,6 +14,7 @@
 #include <string>
 
 #include "crypto/room_crypto.hpp"
+#include "driver_node.hpp"
 #include "peer/node.hpp"
 #include "util/json.hpp"
 
@@ -26,25 +27,9 @@ int main(int argc, char **argv) {
   int count = std::stoi(argv[5]);
   auto room = ra::crypto::room_crypto::derive(token, room_name);
   if (!room) return std::fprintf(stderr, "%s\n", room.error().message().c_str()), 1;
-  ra::peer::node_options o;
-  o.relay_url = relay;
-  o.display_name = "burst-driver";
-  o.backoff_min = std::chrono::milliseconds(100);
-  o.backoff_max = std::chrono::milliseconds(500);
-  o.self_info = [] {
-    ra::peer::info_msg m;
-    m.info_json = R"({"id":"burst-driver","name":"burst-driver","accepts_commands":false})";
-    return m;
-  };
-  auto node = ra::peer::node::start(*room, o);
-  if (!node) return std::fprintf(stderr, "%s\n", node.error().message().c_str()), 1;
-
-  std::string peer_id;
-  for (int i = 0; i < 300 && peer_id.empty(); ++i) {
-    (*node)->wait_ready(std::chrono::milliseconds(100));
-    for (auto &p : (*node)->peers())
-      if (p.present && p.has_info && p.name == host) peer_id = p.peer_id;
-  }
+  auto node = ra::test::start_driver_node(*room, relay, "burst-driver");
+  if (!node) return 1;
+  std::string peer_id = ra::test::find_host(*node, host);
   if (peer_id.empty()) return std::fprintf(stderr, "host %s not in the room\n", host.c_str()), 1;
   std::printf("ready\n");
   std::fflush(stdout);
@@ -59,7 +44,7 @@ int main(int argc, char **argv) {
     c.tool = "exec";
     c.args_json = "{\"command\":" + ra::json::quote(cmd) + "}";
     c.timeout_ms = 60000;
-    (*node)->call(peer_id, std::move(c), [&, i](ra::dispatch::outcome out) {
+    node->call(peer_id, std::move(c), [&, i](ra::dispatch::outcome out) {
       std::lock_guard lock(mu);
       std::printf("{\"i\":%d,\"outcome\":\"%s\",\"message\":%s}\n", i, ra::dispatch::outcome_name(out.kind).data(),
                   ra::json::quote(out.message).c_str());
@@ -77,6 +62,6 @@ int main(int argc, char **argv) {
   }
   std::printf("done ok=%d other=%d\n", ok, count - ok);
   std::fflush(stdout);
-  (*node)->stop();
+  node->stop();
   return ok == count ? 0 : 1;
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "crypto/room_crypto.hpp"
+#include "driver_node.hpp"
 #include "peer/node.hpp"
 #include "util/json.hpp"
 
@@ -72,38 +73,23 @@ int main(int argc, char **argv) {
   if (!room) return std::fprintf(stderr, "%s\n", room.error().message().c_str()), 1;
   long long derive_us = us_since(t0);
 
-  ra::peer::node_options o;
-  o.relay_url = relay;
-  o.display_name = "latency-driver";
-  o.backoff_min = std::chrono::milliseconds(100);
-  o.backoff_max = std::chrono::milliseconds(500);
-  o.self_info = [] {
-    ra::peer::info_msg m;
-    m.info_json = R"({"id":"latency-driver","name":"latency-driver","accepts_commands":false})";
-    return m;
-  };
   t0 = clock_type::now();
-  auto node = ra::peer::node::start(*room, o);
-  if (!node) return std::fprintf(stderr, "%s\n", node.error().message().c_str()), 1;
-  std::string peer_id;
-  for (int i = 0; i < 300 && peer_id.empty(); ++i) {
-    (*node)->wait_ready(std::chrono::milliseconds(100));
-    for (auto &p : (*node)->peers())
-      if (p.present && p.has_info && p.name == host) peer_id = p.peer_id;
-  }
+  auto node = ra::test::start_driver_node(*room, relay, "latency-driver");
+  if (!node) return 1;
+  std::string peer_id = ra::test::find_host(*node, host);
   if (peer_id.empty()) return std::fprintf(stderr, "host %s not in the room\n", host.c_str()), 1;
   long long join_us = us_since(t0);
   std::printf("{\"derive_ms\":%.3f,\"join_ms\":%.3f}\n", derive_us / 1000.0, join_us / 1000.0);
   std::fflush(stdout);
 
   int ok = 0, total = 0;
-  for (int i = 0; i < 5; ++i) ok += run_batch(**node, peer_id, args_json, 1), ++total;  // warm-up
+  for (int i = 0; i < 5; ++i) ok += run_batch(*node, peer_id, args_json, 1), ++total;  // warm-up
 
   std::vector<long long> seq;
   seq.reserve(sequential);
   for (int i = 0; i < sequential; ++i) {
     auto c0 = clock_type::now();
-    ok += run_batch(**node, peer_id, args_json, 1), ++total;
+    ok += run_batch(*node, peer_id, args_json, 1), ++total;
     seq.push_back(us_since(c0));
   }
   std::string line = "{\"seq_us\":[";
@@ -113,7 +99,7 @@ int main(int argc, char **argv) {
 
   for (int b = 0; b < bursts; ++b) {
     auto b0 = clock_type::now();
-    int got = run_batch(**node, peer_id, args_json, burst);
+    int got = run_batch(*node, peer_id, args_json, burst);
     long long elapsed = us_since(b0);
     ok += got, total += burst;
     std::printf("{\"burst\":%d,\"elapsed_us\":%lld,\"ok\":%d}\n", burst, elapsed, got);
@@ -121,6 +107,6 @@ int main(int argc, char **argv) {
   }
   std::printf("done ok=%d other=%d\n", ok, total - ok);
   std::fflush(stdout);
-  (*node)->stop();
+  node->stop();
   return ok == total ? 0 : 1;
 }

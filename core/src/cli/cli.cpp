@@ -85,6 +85,19 @@ int main(int argc, char **argv) {
   return exit_usage;
 }
 
+bool positive_ms_flag(const parsed_args &args, const char *name, int64_t &out) {
+  auto text = args.value(name);
+  if (!text) return true;
+  char *end = nullptr;
+  long long v = std::strtoll(text->c_str(), &end, 10);
+  if (!end || *end || v <= 0) {
+    std::fprintf(stderr, "remote-agents: --%s wants a positive integer, got '%s'\n", name, text->c_str());
+    return false;
+  }
+  out = v;
+  return true;
+}
+
 std::optional<config::config> effective_config(const parsed_args &args) {
   std::optional<std::filesystem::path> path;
   if (auto c = args.value("config")) path = *c;

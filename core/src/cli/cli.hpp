@@ -31,6 +31,10 @@ int verb_agents(const parsed_args &args);
 int verb_call_fleet(const parsed_args &args);  // `call --target T …`
 int verb_exec(const parsed_args &args);
 
+// A --<name> flag that must be a positive number of milliseconds: absent leaves `out` alone; a bad
+// value prints the error and returns false (exit 2).
+bool positive_ms_flag(const parsed_args &args, const char *name, int64_t &out);
+
 // `call`'s tool, arguments ('<json>' or - for stdin) and --timeout-ms; prints the error itself.
 bool parse_call_request(const parsed_args &args, dispatch::request &req);
 

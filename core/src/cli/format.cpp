@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "dispatch/result_shape.hpp"
 #include "util/json.hpp"
 
 namespace ra::cli {
@@ -38,9 +39,7 @@ std::string outcome_json(const dispatch::outcome &o) {
 namespace {
 bool result_bool(const std::string &result_json, const char *key, bool value) {
   rapidjson::Document d;
-  if (!json::parse(result_json, d) || !d.IsObject()) return false;
-  auto it = d.FindMember(key);
-  return it != d.MemberEnd() && it->value.IsBool() && it->value.GetBool() == value;
+  return json::parse(result_json, d) && dispatch::result_flag(d, key, value);
 }
 }  // namespace
 
@@ -50,18 +49,11 @@ bool result_says_timed_out(const std::string &result_json) { return result_bool(
 std::string render_result(std::string_view, const std::string &result_json, bool streamed) {
   rapidjson::Document d;
   if (!json::parse(result_json, d) || !d.IsObject()) return result_json + "\n";
-  bool exec_shaped = d.HasMember("exit_code") && d.HasMember("stdout") && d.HasMember("stderr");
-  if (!exec_shaped) return json::to_pretty_string(d) + "\n";
+  if (!dispatch::is_exec_shaped(d)) return json::to_pretty_string(d) + "\n";
 
   std::string out;
   if (!streamed) {
-    std::string so = d["stdout"].IsString() ? d["stdout"].GetString() : "";
-    std::string se = d["stderr"].IsString() ? d["stderr"].GetString() : "";
-    out += so;
-    if (!se.empty()) {
-      if (!so.empty() && so.back() != '\n') out += "\n";
-      out += "--- stderr ---\n" + se;
-    }
+    out = dispatch::exec_output(d);
     if (!out.empty() && out.back() != '\n') out += "\n";
   }
   out += "[exit code: ";

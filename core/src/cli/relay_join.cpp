@@ -1,5 +1,6 @@
 #include "cli/relay_join.hpp"
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 
 #include "build_config.h"
 #include "crypto/room_crypto.hpp"
+#include "util/json.hpp"
 
 namespace ra::cli {
 namespace {
@@ -23,6 +25,21 @@ std::chrono::milliseconds env_ms(const char *name, std::chrono::milliseconds fal
 }  // namespace
 
 bool wants_relay(const config::config &cfg) { return !cfg.token.empty() && !cfg.room.empty(); }
+
+std::string peers_json(const std::vector<peer::peer_record> &peers, bool with_tools) {
+  std::string out;
+  for (auto &p : peers) {
+    if (!p.present || !p.has_info) continue;
+    rapidjson::Document d;
+    if (!json::parse(p.info_json, d) || !d.IsObject()) continue;
+    auto &a = d.GetAllocator();
+    d.AddMember("peer_id", rapidjson::Value(p.peer_id.c_str(), a), a);
+    rapidjson::Document tools;
+    if (with_tools && json::parse(p.tools_json, tools)) d.AddMember("tools", rapidjson::Value(tools, a), a);
+    out += (out.empty() ? "" : ",") + json::to_string(d);
+  }
+  return out;
+}
 
 peer::info_msg cli_info(const config::config &cfg, const std::string &agent_id) {
   rapidjson::StringBuffer b;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "peer/node.hpp"
@@ -27,6 +28,10 @@ struct join_options {
 // Derives the keys and starts the node (it dials in the background). Errors: no token, bad URL.
 result<std::unique_ptr<peer::node>> join_room(const config::config &cfg, const std::string &agent_id,
                                               join_options opts);
+
+// The present peers whose info arrived, each as its info object plus "peer_id" (and "tools" when
+// asked), comma-separated without brackets: list_agents and `agents --json` print the same thing.
+std::string peers_json(const std::vector<peer::peer_record> &peers, bool with_tools);
 
 // The info a send-only CLI process advertises.
 peer::info_msg cli_info(const config::config &cfg, const std::string &agent_id);

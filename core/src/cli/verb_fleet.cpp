@@ -124,6 +124,8 @@ std::string fleet_json(const std::vector<dispatch::fleet_host> &hosts,
 
 // Runs one tool on the target's hosts and prints per-host results, grouped.
 int run_fleet(const parsed_args &args, const std::string &target, dispatch::request req) {
+  int64_t deadline_ms = 0;  // checked before the key derivation and the join, not after
+  if (!positive_ms_flag(args, "deadline-ms", deadline_ms)) return exit_usage;
   stop_signals signals;  // before any thread starts
   int code = exit_ok;
   auto s = join_send_only(args, code);
@@ -140,16 +142,7 @@ int run_fleet(const parsed_args &args, const std::string &target, dispatch::requ
   bool streamed = false;
   dispatch::fleet_options fo;
   fo.per_host_timeout_ms = req.timeout_ms;
-  if (auto d = args.value("deadline-ms")) {
-    char *end = nullptr;
-    long long v = std::strtoll(d->c_str(), &end, 10);
-    if (!end || *end || v <= 0) {
-      std::fprintf(stderr, "remote-agents: --deadline-ms wants a positive integer, got '%s'\n", d->c_str());
-      s->node->stop();
-      return exit_usage;
-    }
-    fo.overall_timeout_ms = v;
-  }
+  fo.overall_timeout_ms = deadline_ms;
   // Output of long commands shows while they run: for one host raw, as a local call would; for
   // many hosts with --stream, each line prefixed by its host (on stderr, before the grouped view).
   if (!as_json && (single || args.has("stream"))) {
@@ -208,21 +201,7 @@ int verb_agents(const parsed_args &args) {
   std::sort(peers.begin(), peers.end(),
             [](auto &a, auto &b) { return std::tie(a.name, a.peer_id) < std::tie(b.name, b.peer_id); });
   if (args.has("json")) {
-    std::string out = "{\"agents\":[";
-    bool first = true;
-    for (auto &p : peers) {
-      if (!p.present || !p.has_info) continue;
-      rapidjson::Document d;
-      if (!json::parse(p.info_json, d) || !d.IsObject()) continue;
-      auto &a = d.GetAllocator();
-      d.AddMember("peer_id", rapidjson::Value(p.peer_id.c_str(), a), a);
-      rapidjson::Document tools;
-      if (json::parse(p.tools_json, tools)) d.AddMember("tools", rapidjson::Value(tools, a), a);
-      out += (first ? "" : ",") + json::to_string(d);
-      first = false;
-    }
-    out += "]}";
-    std::printf("%s\n", out.c_str());
+    std::printf("{\"agents\":[%s]}\n", peers_json(peers, true).c_str());
     return exit_ok;
   }
   size_t shown = 0, silent = 0;
@@ -261,16 +240,9 @@ int verb_exec(const parsed_args &args) {
   dispatch::request req;
   req.tool = "exec";
   req.args_json = "{\"command\":" + json::quote(command) + "}";
-  if (auto t = args.value("timeout-ms")) {
-    char *end = nullptr;
-    long long v = std::strtoll(t->c_str(), &end, 10);
-    if (!end || *end || v <= 0) {
-      std::fprintf(stderr, "remote-agents: --timeout-ms wants a positive integer, got '%s'\n", t->c_str());
-      return exit_usage;
-    }
-    req.timeout_ms = v;
-    req.args_json = "{\"command\":" + json::quote(command) + ",\"timeout_ms\":" + std::to_string(v) + "}";
-  }
+  if (!positive_ms_flag(args, "timeout-ms", req.timeout_ms)) return exit_usage;
+  if (req.timeout_ms > 0)
+    req.args_json = "{\"command\":" + json::quote(command) + ",\"timeout_ms\":" + std::to_string(req.timeout_ms) + "}";
   if (auto target = args.value("target")) return run_fleet(args, *target, std::move(req));
   // No target: this host, exactly like `call exec`.
   parsed_args local = args;

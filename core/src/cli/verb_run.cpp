@@ -1,5 +1,4 @@
 // verb_run.cpp — `run` (the daemon's foreground loop) and `mode` (the operator's local switch).
-#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -13,7 +12,6 @@
 #include "cli/stop_signals.hpp"
 #include "policy/mode_store.hpp"
 #include "runtime/runtime.hpp"
-#include "util/json.hpp"
 
 namespace ra::cli {
 namespace {
@@ -39,19 +37,6 @@ join_options serve_peers(runtime &rt) {
     return m;
   };
   return o;
-}
-
-// The other hosts for list_agents: their info plus the relay-level peer id.
-std::string peers_json(const peer::node &n) {
-  std::string out;
-  for (auto &p : n.peers()) {
-    if (!p.present || !p.has_info) continue;
-    rapidjson::Document d;
-    if (!json::parse(p.info_json, d) || !d.IsObject()) continue;
-    d.AddMember("peer_id", rapidjson::Value(p.peer_id.c_str(), d.GetAllocator()), d.GetAllocator());
-    out += (out.empty() ? "" : ",") + json::to_string(d);
-  }
-  return out;
 }
 
 }  // namespace
@@ -91,7 +76,7 @@ int verb_run(const parsed_args &args) {
     }
     node = std::move(*joined);
     peer::node *n = node.get();
-    r.set_peer_hooks({[n] { return peers_json(*n); }, [n] { n->announce(); }});
+    r.set_peer_hooks({[n] { return peers_json(n->peers(), false); }, [n] { n->announce(); }});
     // "joined <peer id>" on stdout once the relay accepted us: scripts wait for it. The daemon
     // itself never waits: a relay that is down at start is dialled again and again.
     watcher = std::thread([n, &r, &watch_mu, &watch_cv, &stopping] {

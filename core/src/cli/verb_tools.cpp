@@ -95,16 +95,7 @@ bool parse_call_request(const parsed_args &args, dispatch::request &req) {
       }
     }
   }
-  if (auto t = args.value("timeout-ms")) {
-    char *end = nullptr;
-    long long v = std::strtoll(t->c_str(), &end, 10);
-    if (!end || *end || v <= 0) {
-      std::fprintf(stderr, "remote-agents: --timeout-ms wants a positive integer, got '%s'\n", t->c_str());
-      return false;
-    }
-    req.timeout_ms = v;
-  }
-  return true;
+  return positive_ms_flag(args, "timeout-ms", req.timeout_ms);
 }
 
 int verb_call(const parsed_args &args) {

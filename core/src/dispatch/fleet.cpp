@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 
+#include "dispatch/result_shape.hpp"
 #include "dispatch/target.hpp"
 #include "util/json.hpp"
 
@@ -141,21 +142,14 @@ host_outcome to_host_outcome(const fleet_host &h) {
     r.output = h.result.result_json;
     return r;
   }
-  bool exec_shaped = d.HasMember("exit_code") && d.HasMember("stdout") && d.HasMember("stderr");
-  if (!exec_shaped) {
+  if (!is_exec_shaped(d)) {
     r.output = json::to_pretty_string(d);
-    if (d.HasMember("success") && d["success"].IsBool() && !d["success"].GetBool()) r.kind = "failed";
+    if (result_flag(d, "success", false)) r.kind = "failed";
     return r;
   }
-  std::string so = d["stdout"].IsString() ? d["stdout"].GetString() : "";
-  std::string se = d["stderr"].IsString() ? d["stderr"].GetString() : "";
-  r.output = so;
-  if (!se.empty()) {
-    if (!r.output.empty() && r.output.back() != '\n') r.output += "\n";
-    r.output += "--- stderr ---\n" + se;
-  }
+  r.output = exec_output(d);
   int code = d["exit_code"].IsInt() ? d["exit_code"].GetInt() : -1;
-  bool timed_out = d.HasMember("timed_out") && d["timed_out"].IsBool() && d["timed_out"].GetBool();
+  bool timed_out = result_flag(d, "timed_out", true);
   if (timed_out) r.kind = "timeout";
   if (code != 0) {
     if (!timed_out) r.kind = "failed";
