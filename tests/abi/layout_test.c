@@ -52,9 +52,19 @@ static_assert(offsetof(ra_host_t, post_work) == 88, "host.post_work");
 static_assert(offsetof(ra_host_t, data_dir) == 96, "host.data_dir");
 static_assert(offsetof(ra_host_t, tools_changed) == 104, "host.tools_changed");
 static_assert(offsetof(ra_host_t, backup) == 112, "host.backup");
-static_assert(offsetof(ra_host_t, reserved_dispatch) == 120, "host.reserved_dispatch");
+static_assert(offsetof(ra_host_t, dispatch) == 120, "host.dispatch (1.0: reserved_dispatch)");
 static_assert(offsetof(ra_host_t, reserved_subscribe) == 136, "host.reserved_subscribe");
-static_assert(sizeof(ra_host_t) == 144, "host size");
+/* 1.1 appended after the 1.0 table (1.0 size was 144). */
+static_assert(offsetof(ra_host_t, dispatch_cancel) == 144, "host.dispatch_cancel");
+static_assert(offsetof(ra_host_t, describe) == 152, "host.describe");
+static_assert(offsetof(ra_host_t, watch) == 160, "host.watch");
+static_assert(sizeof(ra_host_t) == 168, "host size");
+static_assert(offsetof(ra_dispatch_request_t, tool) == 8, "dispatch_request.tool");
+static_assert(offsetof(ra_dispatch_request_t, target) == 32, "dispatch_request.target");
+static_assert(offsetof(ra_dispatch_request_t, deadline_ms) == 48, "dispatch_request.deadline_ms");
+static_assert(offsetof(ra_dispatch_sink_t, on_done) == 24, "dispatch_sink.on_done");
+static_assert(offsetof(ra_frontend_ext_t, serve) == 8, "frontend.serve");
+static_assert(offsetof(ra_frontend_ext_t, interrupt) == 16, "frontend.interrupt");
 
 static_assert(offsetof(ra_spawn_spec_t, argv) == 8, "spawn_spec.argv");
 static_assert(offsetof(ra_spawn_spec_t, max_output) == 56, "spawn_spec.max_output");

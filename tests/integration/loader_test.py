@@ -11,7 +11,7 @@ require_binary()
 t = Tap()
 
 refusals = {
-    "fake-bad-abi": "built for ABI 2.1, host speaks 1.0",
+    "fake-bad-abi": "built for ABI 2.1, host speaks 1.1",
     "fake-no-entry": "has no entry symbol 'ra_plugin_entry'",
     "fake-id-mismatch": "id mismatch: the file declares 'somebody-else', the config names 'fake-id-mismatch'",
     "fake-dup-tool": "duplicate tool name 'exec' (already provided by 'exec')",

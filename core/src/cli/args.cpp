@@ -6,9 +6,9 @@ namespace ra::cli {
 namespace {
 
 const std::set<std::string> &value_flags() {
-  static const std::set<std::string> v = {"config",      "plugin-path", "log-level",  "relay",  "room",        "token",
-                                          "name",        "tags",        "timeout-ms", "client", "server-name", "target",
-                                          "relay-token", "deadline-ms", "root",       "mode",   "platform"};
+  static const std::set<std::string> v = {
+      "config", "plugin-path", "log-level", "relay",       "room",        "token", "name", "tags",     "timeout-ms",
+      "client", "server-name", "target",    "relay-token", "deadline-ms", "root",  "mode", "platform", "profile"};
   return v;
 }
 

@@ -35,6 +35,12 @@ commands:
                           macOS LaunchAgent; the token goes to a 0600 env file, never the command line
                           [--user|--system] [--no-start] [--root DIR] [--mode M]
   uninstall               stop, disable and remove that service [--user|--system] [--root DIR]
+  mcp [--profile minimal|standard|full]
+                          MCP server on stdin/stdout for AI hosts (alias: hybrid); with a room token
+                          it also joins the room, so every host's tools are reachable
+  install-mcp [--client ID] [--server-name S]
+                          register `remote-agents mcp` (with the connection flags given) in an MCP
+                          client's config; without --client, list the supported clients
 
 global options:
   --config FILE           config file (default: $XDG_CONFIG_HOME/remote-agents/config.toml)
@@ -81,6 +87,8 @@ int main(int argc, char **argv) {
   if (v == "uninstall") return verb_uninstall(*args);
   if (v == "agents") return verb_agents(*args);
   if (v == "exec") return verb_exec(*args);
+  if (v == "mcp" || v == "hybrid") return verb_mcp(*args);
+  if (v == "install-mcp") return verb_install_mcp(*args);
   std::fprintf(stderr, "remote-agents: unknown command '%s' (see remote-agents --help)\n", v.c_str());
   return exit_usage;
 }

@@ -30,6 +30,10 @@ int verb_uninstall(const parsed_args &args);
 int verb_agents(const parsed_args &args);
 int verb_call_fleet(const parsed_args &args);  // `call --target T …`
 int verb_exec(const parsed_args &args);
+// verb_mcp.cpp: the MCP stdio server (`mcp`, alias `hybrid`), served by the mcp plugin.
+int verb_mcp(const parsed_args &args);
+// verb_install_mcp.cpp: register `remote-agents mcp` in an MCP client's config.
+int verb_install_mcp(const parsed_args &args);
 
 // A --<name> flag that must be a positive number of milliseconds: absent leaves `out` alone; a bad
 // value prints the error and returns false (exit 2).

@@ -26,21 +26,6 @@ std::chrono::milliseconds env_ms(const char *name, std::chrono::milliseconds fal
 
 bool wants_relay(const config::config &cfg) { return !cfg.token.empty() && !cfg.room.empty(); }
 
-std::string peers_json(const std::vector<peer::peer_record> &peers, bool with_tools) {
-  std::string out;
-  for (auto &p : peers) {
-    if (!p.present || !p.has_info) continue;
-    rapidjson::Document d;
-    if (!json::parse(p.info_json, d) || !d.IsObject()) continue;
-    auto &a = d.GetAllocator();
-    d.AddMember("peer_id", rapidjson::Value(p.peer_id.c_str(), a), a);
-    rapidjson::Document tools;
-    if (with_tools && json::parse(p.tools_json, tools)) d.AddMember("tools", rapidjson::Value(tools, a), a);
-    out += (out.empty() ? "" : ",") + json::to_string(d);
-  }
-  return out;
-}
-
 peer::info_msg cli_info(const config::config &cfg, const std::string &agent_id) {
   rapidjson::StringBuffer b;
   rapidjson::Writer<rapidjson::StringBuffer> w(b);
@@ -71,6 +56,7 @@ result<std::unique_ptr<peer::node>> join_room(const config::config &cfg, const s
   o.access_token = cfg.relay_token;
   o.display_name = cfg.name;
   o.execute = std::move(opts.execute);
+  o.on_roster_changed = std::move(opts.on_roster_changed);
   o.self_info = opts.self_info ? std::move(opts.self_info) : [cfg, agent_id] { return cli_info(cfg, agent_id); };
   // Operational knobs for tests and impatient operators; the defaults suit a real fleet.
   o.backoff_min = env_ms("REMOTE_AGENTS_RECONNECT_MIN_MS", o.backoff_min);

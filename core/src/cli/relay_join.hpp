@@ -23,15 +23,12 @@ bool wants_relay(const config::config &cfg);
 struct join_options {
   peer::executor_fn execute;                  // empty = send-only
   std::function<peer::info_msg()> self_info;  // empty = a minimal send-only description
+  std::function<void()> on_roster_changed;    // node_options::on_roster_changed
 };
 
 // Derives the keys and starts the node (it dials in the background). Errors: no token, bad URL.
 result<std::unique_ptr<peer::node>> join_room(const config::config &cfg, const std::string &agent_id,
                                               join_options opts);
-
-// The present peers whose info arrived, each as its info object plus "peer_id" (and "tools" when
-// asked), comma-separated without brackets: list_agents and `agents --json` print the same thing.
-std::string peers_json(const std::vector<peer::peer_record> &peers, bool with_tools);
 
 // The info a send-only CLI process advertises.
 peer::info_msg cli_info(const config::config &cfg, const std::string &agent_id);

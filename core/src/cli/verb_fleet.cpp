@@ -201,7 +201,7 @@ int verb_agents(const parsed_args &args) {
   std::sort(peers.begin(), peers.end(),
             [](auto &a, auto &b) { return std::tie(a.name, a.peer_id) < std::tie(b.name, b.peer_id); });
   if (args.has("json")) {
-    std::printf("{\"agents\":[%s]}\n", peers_json(peers, true).c_str());
+    std::printf("{\"agents\":[%s]}\n", peer::peers_json(peers, true).c_str());
     return exit_ok;
   }
   size_t shown = 0, silent = 0;

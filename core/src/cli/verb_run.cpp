@@ -3,43 +3,13 @@
 
 #include <cstdio>
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "cli/cli.hpp"
-#include "cli/relay_join.hpp"
+#include "cli/room_presence.hpp"
 #include "cli/stop_signals.hpp"
 #include "policy/mode_store.hpp"
 #include "runtime/runtime.hpp"
 
 namespace ra::cli {
-namespace {
-
-// Peers' calls run through this host's dispatcher: schema, policy gate, sandbox, timeouts — the
-// same path as a local call. The caller is "peer:<name>", so set_mode applies its remote rules.
-join_options serve_peers(runtime &rt) {
-  join_options o;
-  if (rt.cfg().accepts_commands)
-    o.execute = [&rt](peer::incoming_call c, std::function<void(dispatch::outcome)> done) {
-      dispatch::request req;
-      req.tool = std::move(c.tool);
-      req.args_json = std::move(c.args_json);
-      req.caller = std::move(c.caller);
-      req.timeout_ms = c.timeout_ms;
-      req.on_partial = std::move(c.on_partial);
-      return rt.dispatcher().call(std::move(req), std::move(done));
-    };  // --no-agent: none, and peers' requests are answered "send-only"
-  o.self_info = [&rt] {
-    peer::info_msg m;
-    m.info_json = host_info_json(rt);
-    m.tools_json = tool_descriptors_json(rt);
-    return m;
-  };
-  return o;
-}
-
-}  // namespace
 
 int verb_run(const parsed_args &args) {
   auto cfg = effective_config(args);
@@ -60,57 +30,17 @@ int verb_run(const parsed_args &args) {
   std::printf("ready %s\n", r.agent_id().c_str());
   std::fflush(stdout);
 
-  std::unique_ptr<peer::node> node;
-  // The watcher thread: prints "joined", then notices mode changes made by another process (the
-  // operator's `remote-agents mode …` writes the machine-wide mode file) and re-announces our info.
-  std::mutex watch_mu;
-  std::condition_variable watch_cv;
-  bool stopping = false;
-  std::thread watcher;
-  if (wants_relay(r.cfg())) {
-    auto joined = join_room(r.cfg(), r.agent_id(), serve_peers(r));
-    if (!joined) {
-      std::fprintf(stderr, "remote-agents: %s\n", joined.error().message().c_str());
-      r.shutdown();
-      return exit_usage;
-    }
-    node = std::move(*joined);
-    peer::node *n = node.get();
-    r.set_peer_hooks({[n] { return peers_json(n->peers(), false); }, [n] { n->announce(); }});
-    // "joined <peer id>" on stdout once the relay accepted us: scripts wait for it. The daemon
-    // itself never waits: a relay that is down at start is dialled again and again.
-    watcher = std::thread([n, &r, &watch_mu, &watch_cv, &stopping] {
-      std::unique_lock lock(watch_mu);
-      bool announced_join = false;
-      policy::mode last = r.current_mode();
-      while (!watch_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping; })) {
-        if (!announced_join && n->joined()) {
-          std::printf("joined %s\n", n->self_id().c_str());
-          std::fflush(stdout);
-          announced_join = true;
-        }
-        policy::mode now = r.current_mode();
-        if (now != last) {
-          spdlog::info("mode changed to {}: telling the room", policy::mode_name(now));
-          n->announce();
-          last = now;
-        }
-      }
-    });
-  } else {
-    spdlog::info("no room token: not joining a relay (local calls only)");
+  auto presence = room_presence::start(r, /*announce_joined=*/true);
+  if (!presence) {
+    std::fprintf(stderr, "remote-agents: %s\n", presence.error().message().c_str());
+    r.shutdown();
+    return exit_usage;
   }
 
   int sig = signals.wait();
   spdlog::info("signal {}: shutting down", sig);
-  {
-    std::lock_guard lock(watch_mu);
-    stopping = true;
-  }
-  watch_cv.notify_all();
-  if (watcher.joinable()) watcher.join();
   r.dispatcher().stop_accepting();
-  if (node) node->stop();
+  (*presence)->stop();
   r.shutdown();
   return exit_ok;
 }

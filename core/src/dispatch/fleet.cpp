@@ -65,6 +65,32 @@ result<std::vector<fleet_host>> resolve_target(const std::vector<peer::peer_reco
   return out;
 }
 
+void fleet_stop::request() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (requested_) return;
+    requested_ = true;
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
+bool fleet_stop::requested() const {
+  std::lock_guard lock(mu_);
+  return requested_;
+}
+
+void fleet_stop::on_request(std::function<void()> wake) {
+  bool now;
+  {
+    std::lock_guard lock(mu_);
+    wake_ = wake;
+    now = requested_;
+  }
+  if (now && wake) wake();
+}
+
 std::vector<fleet_host> fleet_call(peer::node &node, std::vector<fleet_host> hosts, const std::string &tool,
                                    const std::string &args_json, const fleet_options &opt) {
   struct shared {
@@ -72,6 +98,7 @@ std::vector<fleet_host> fleet_call(peer::node &node, std::vector<fleet_host> hos
     std::condition_variable cv;
     std::vector<bool> done;
     size_t remaining = 0;
+    bool stop = false;
   };
   auto st = std::make_shared<shared>();
   st->done.assign(hosts.size(), false);
@@ -109,20 +136,35 @@ std::vector<fleet_host> fleet_call(peer::node &node, std::vector<fleet_host> hos
 
   int64_t per_host = opt.per_host_timeout_ms > 0 ? opt.per_host_timeout_ms : 120000;
   int64_t overall = opt.overall_timeout_ms > 0 ? opt.overall_timeout_ms : per_host + 10000;
+  if (opt.stop)
+    opt.stop->on_request([st] {
+      std::lock_guard lock(st->mu);
+      st->stop = true;
+      st->cv.notify_all();
+    });
   std::unique_lock lock(st->mu);
-  bool all = st->cv.wait_for(lock, std::chrono::milliseconds(overall), [&] { return st->remaining == 0; });
-  if (!all) {
+  bool all = st->cv.wait_for(lock, std::chrono::milliseconds(overall), [&] { return st->remaining == 0 || st->stop; });
+  if (!all || st->remaining > 0) {
+    bool stopped = st->stop;
     for (size_t i = 0; i < hosts.size(); ++i) {
       if (st->done[i]) continue;
       st->done[i] = true;
-      results[i].kind = outcome_kind::timeout;
-      results[i].status = RA_DEADLINE_EXCEEDED;
-      results[i].message = "no result within the fleet call's " + std::to_string(overall) + " ms";
+      if (stopped) {
+        results[i].kind = outcome_kind::cancelled;
+        results[i].status = RA_CANCELLED;
+        results[i].message = "cancelled by the caller; the host was told to stop the call";
+      } else {
+        results[i].kind = outcome_kind::timeout;
+        results[i].status = RA_DEADLINE_EXCEEDED;
+        results[i].message = "no result within the fleet call's " + std::to_string(overall) + " ms";
+      }
       lock.unlock();
       cancels[i]();
       lock.lock();
     }
   }
+  lock.unlock();
+  if (opt.stop) opt.stop->on_request({});  // st dies with this frame; no late wake-ups
   for (size_t i = 0; i < hosts.size(); ++i) hosts[i].result = std::move(results[i]);
   return hosts;
 }

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +32,26 @@ struct fleet_host {
   bool settled = false;  // the outcome is known without a call (e.g. unreachable)
 };
 
+// Ends a running fleet_call early from another thread: every host still running is sent a cancel
+// (its process groups are killed) and reported as cancelled. Thread-safe; request() is idempotent.
+class fleet_stop {
+ public:
+  void request();
+  bool requested() const;
+  // fleet_call's hook: `wake` runs at once if a stop was already requested.
+  void on_request(std::function<void()> wake);
+
+ private:
+  mutable std::mutex mu_;
+  bool requested_ = false;
+  std::function<void()> wake_;
+};
+
 struct fleet_options {
   int64_t per_host_timeout_ms = 0;  // 0 = the node's default
   int64_t overall_timeout_ms = 0;   // 0 = per-host timeout + a margin
   std::function<void(const fleet_host &host, std::string_view data_json)> on_partial;
+  std::shared_ptr<fleet_stop> stop;  // optional
 };
 
 // The hosts a target selects among the peers whose info arrived. An expression that parses but

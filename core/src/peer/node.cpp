@@ -51,7 +51,23 @@ std::string str_member(const rapidjson::Value &o, const char *k) {
   return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
 }
 
-// Fills the targeting fields of a record from its info JSON (already known to be an object).
+}  // namespace
+
+std::string peers_json(const std::vector<peer::peer_record> &peers, bool with_tools) {
+  std::string out;
+  for (auto &p : peers) {
+    if (!p.present || !p.has_info) continue;
+    rapidjson::Document d;
+    if (!json::parse(p.info_json, d) || !d.IsObject()) continue;
+    auto &a = d.GetAllocator();
+    d.AddMember("peer_id", rapidjson::Value(p.peer_id.c_str(), a), a);
+    rapidjson::Document tools;
+    if (with_tools && json::parse(p.tools_json, tools)) d.AddMember("tools", rapidjson::Value(tools, a), a);
+    out += (out.empty() ? "" : ",") + json::to_string(d);
+  }
+  return out;
+}
+
 void fill_from_info(peer_record &r) {
   rapidjson::Document d;
   if (!json::parse(r.info_json, d) || !d.IsObject()) return;
@@ -71,8 +87,6 @@ void fill_from_info(peer_record &r) {
   auto ac = d.FindMember("accepts_commands");
   r.accepts_commands = ac != d.MemberEnd() && ac->value.IsBool() && ac->value.GetBool();
 }
-
-}  // namespace
 
 struct node::impl : std::enable_shared_from_this<impl> {
   node_options opt;
@@ -157,6 +171,10 @@ struct node::impl : std::enable_shared_from_this<impl> {
     (void)seal_and_send(frame_kind::reply, to, encode(small));
   }
 
+  void roster_changed() {
+    if (opt.on_roster_changed) opt.on_roster_changed();
+  }
+
   // ---- link events ----------------------------------------------------------------------------
   void on_joined(const link::joined_info &j) {
     {
@@ -171,6 +189,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       }
     }
     changed.notify_all();
+    roster_changed();
     spdlog::info("peer: joined the room as {} ({} other peers, connection {})", j.self_id, j.peers.size(),
                  j.connection_number);
     send_info("", true);
@@ -186,6 +205,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       r.present = true;
     }
     changed.notify_all();
+    roster_changed();
     for (auto &[id, p] : pending)
       if (p->peer_id == peer) send_request(*p);
   }
@@ -197,6 +217,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       if (it != table.end()) it->second.present = false;
     }
     changed.notify_all();
+    roster_changed();
   }
 
   void on_disconnected(const std::string &reason, std::chrono::milliseconds retry_in) {
@@ -205,6 +226,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       is_joined = false;
     }
     changed.notify_all();
+    roster_changed();
     if (!stopping) spdlog::warn("peer: relay link lost ({}); retrying in {} ms", reason, retry_in.count());
   }
 
@@ -262,6 +284,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       fill_from_info(r);
     }
     changed.notify_all();
+    roster_changed();
     if (m->reply_wanted) send_info(from, false);
   }
 

@@ -47,6 +47,14 @@ struct peer_record {
   int64_t info_at_ms = 0;
 };
 
+// The present peers whose info arrived, each as its info object plus "peer_id" (and "tools" when
+// asked), comma-separated without brackets: list_agents and `agents --json` print the same thing.
+std::string peers_json(const std::vector<peer_record> &peers, bool with_tools);
+
+// Fills the targeting fields of a record (agent_id, name, mode, os_family, tags, …) from its
+// info_json; leaves them empty when it is not an object.
+void fill_from_info(peer_record &r);
+
 struct remote_call {
   std::string tool;
   std::string args_json = "{}";
@@ -74,6 +82,9 @@ struct node_options {
   std::string display_name;  // who we are in callers' logs
   std::function<info_msg()> self_info;
   executor_fn execute;  // empty: send-only (requests are answered "denied")
+  // Runs on the node's thread after the roster changed: a peer came, left or sent new info, or the
+  // link joined or dropped. Must not block (frontends use it to say "tools/list changed").
+  std::function<void()> on_roster_changed;
   int64_t default_timeout_ms = 120000;
   int64_t expiry_margin_ms = 60000;  // a request stays valid this long after its deadline
   std::chrono::milliseconds backoff_min{1000};

@@ -256,6 +256,79 @@ ra_status host_backup(const ra_host_t *h, const ra_call_t *call, const char *pat
   RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
+ra_status host_dispatch(const ra_host_t *h, const ra_dispatch_request_t *req, const ra_dispatch_sink_t *sink,
+                        uint64_t *handle_out, char *err_buf, size_t err_cap) {
+  RA_HOST_GUARD_BEGIN
+  frontend_bridge *bridge = self(h).env().bridge;
+  if (!bridge) {
+    write_buf(err_buf, err_cap, "this host offers no dispatch (not wired in)");
+    return RA_UNAVAILABLE;
+  }
+  if (!req || !sink || !req->tool || !sink->on_done || req->struct_size < sizeof(uint32_t) * 2 ||
+      sink->struct_size < sizeof(ra_dispatch_sink_t)) {
+    write_buf(err_buf, err_cap, "dispatch: request, sink, tool and on_done are required");
+    return RA_INVALID_ARGUMENT;
+  }
+  frontend_bridge::request r;
+  r.tool = req->tool;
+  if (req->args_json) r.args_json.assign(req->args_json, req->args_len);
+  if (req->target) r.target = req->target;
+  r.fleet = (req->flags & RA_DISPATCH_FLEET) != 0;
+  r.timeout_ms = req->timeout_ms;
+  r.deadline_ms = req->deadline_ms;
+  ra_dispatch_sink_t s = *sink;  // copied: the caller's struct is borrowed for this call only
+  frontend_bridge::partial_fn partial;
+  if (s.on_partial)
+    partial = [s](std::string_view host, std::string_view json) {
+      std::string hs(host), js(json);  // NUL-terminated for the C side
+      s.on_partial(s.user_data, hs.c_str(), js.c_str(), js.size());
+    };
+  auto done = [s](std::string_view json) {
+    std::string js(json);
+    s.on_done(s.user_data, js.c_str(), js.size());
+  };
+  auto handle = bridge->dispatch(std::move(r), std::move(partial), std::move(done));
+  if (!handle) {
+    write_buf(err_buf, err_cap, handle.error().message());
+    return handle.error().code();
+  }
+  if (handle_out) *handle_out = *handle;
+  return RA_OK;
+  RA_HOST_GUARD_END(RA_INTERNAL)
+}
+
+void host_dispatch_cancel(const ra_host_t *h, uint64_t handle) {
+  RA_HOST_GUARD_BEGIN
+  if (auto *bridge = self(h).env().bridge) bridge->cancel(handle);
+  RA_HOST_GUARD_END()
+}
+
+void host_describe(const ra_host_t *h, void (*fn)(void *, const char *, size_t), void *user_data) {
+  RA_HOST_GUARD_BEGIN
+  if (!fn) return;
+  auto *bridge = self(h).env().bridge;
+  std::string doc = bridge ? bridge->describe()
+                           : std::string(R"({"self":null,"relay":{"configured":false,"joined":false},"peers":[]})");
+  fn(user_data, doc.c_str(), doc.size());
+  RA_HOST_GUARD_END()
+}
+
+ra_status host_watch(const ra_host_t *h, void (*fn)(void *, const char *), void *user_data) {
+  RA_HOST_GUARD_BEGIN
+  auto *bridge = self(h).env().bridge;
+  if (!bridge) return RA_UNAVAILABLE;
+  if (!fn) {
+    bridge->watch(self(h).plugin_id(), {});
+    return RA_OK;
+  }
+  bridge->watch(self(h).plugin_id(), [fn, user_data](std::string_view event) {
+    std::string e(event);
+    fn(user_data, e.c_str());
+  });
+  return RA_OK;
+  RA_HOST_GUARD_END(RA_INTERNAL)
+}
+
 }  // namespace
 
 plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_minor, host_env *env)
@@ -276,6 +349,12 @@ plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_
   table_.data_dir = host_data_dir;
   table_.tools_changed = host_tools_changed;
   table_.backup = host_backup;
+  if (negotiated_minor >= 1) {  // a 1.0 plugin gets a 1.0 table: the new slots stay NULL
+    table_.dispatch = host_dispatch;
+    table_.dispatch_cancel = host_dispatch_cancel;
+    table_.describe = host_describe;
+    table_.watch = host_watch;
+  }
 }
 
 std::string quote_word(const std::string &a) {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "plugin_host/call_tracker.hpp"
+#include "plugin_host/frontend_bridge.hpp"
 #include "policy/policy.hpp"
 #include "sandbox/spawn.hpp"
 #include "util/status.hpp"
@@ -30,6 +31,8 @@ struct host_env {
   // Backup before overwrite; returns the backup path, "" when backups are off for the mode.
   std::function<result<std::string>(const call_context &, std::string_view path)> backup;
   std::function<void(std::string_view plugin_id)> tools_changed;
+  // ABI 1.1 dispatch/describe/watch; null until the daemon wires one in (then RA_UNAVAILABLE).
+  frontend_bridge *bridge = nullptr;
   std::filesystem::path plugin_data_root;  // <data_dir>/plugins
   uint64_t default_max_output = 131072;
   std::string host_version;

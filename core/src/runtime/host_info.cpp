@@ -157,6 +157,9 @@ std::string tool_descriptors_json(runtime &rt) {
     w.EndObject();
     w.Key("permission"), w.String(permission_name(t->permission));
     w.Key("provider"), w.String(t->provider.c_str());
+    // Not MCP annotations: hints for frontends (a handle for long calls, progress from partials).
+    w.Key("long_running"), w.Bool(t->hints & RA_HINT_LONG_RUNNING);
+    w.Key("streams"), w.Bool(t->hints & RA_HINT_STREAMS);
     w.EndObject();
   }
   w.EndArray();

@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -35,6 +36,7 @@ struct runtime::impl {
   plugin_host::host_env env;
   std::unique_ptr<plugin_host::loader> loader;
   std::unique_ptr<dispatch::dispatcher> dispatcher;
+  std::unique_ptr<dispatch::router> router;
   bool stopped = false;
   runtime::peer_hooks hooks;
 
@@ -52,6 +54,7 @@ runtime::runtime() : impl_(std::make_unique<impl>()) {}
 runtime::~runtime() { shutdown(); }
 
 dispatch::dispatcher &runtime::dispatcher() { return *impl_->dispatcher; }
+dispatch::router &runtime::router() { return *impl_->router; }
 plugin_host::registry &runtime::tools() { return impl_->tools; }
 const plugin_host::loader &runtime::plugins() const { return *impl_->loader; }
 policy::mode_store &runtime::modes() { return *impl_->modes; }
@@ -142,12 +145,34 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
   deps.current_mode = [&m] { return m.modes->current(); };
   deps.rules = [&m]() -> const policy::rules & { return m.rules; };
   m.dispatcher = std::make_unique<dispatch::dispatcher>(std::move(deps));
+  runtime *self = rt.get();
+  m.router = std::make_unique<dispatch::router>(
+      *m.dispatcher,
+      dispatch::self_description{[self] { return host_info_json(*self); },
+                                 [self] { return tool_descriptors_json(*self); }, m.cfg.accepts_commands});
+  env.bridge = m.router.get();
+  env.tools_changed = [&m](std::string_view) { m.router->notify("tools"); };
 
   if (auto st = m.tools.add_all(builtin_tools(*rt)); !st) return st;
 
   std::vector<std::string> dirs = opts.plugin_dirs;
   dirs.insert(dirs.end(), m.cfg.plugin_path.begin(), m.cfg.plugin_path.end());
   m.loader = std::make_unique<plugin_host::loader>(env, m.tools, plugin_host::plugin_search_path(dirs));
+  for (auto &id : opts.required_plugins) {
+    auto it = std::find_if(m.cfg.plugins.begin(), m.cfg.plugins.end(), [&](auto &e) { return e.id == id; });
+    if (it == m.cfg.plugins.end()) {
+      config::plugin_entry e;
+      e.id = id;
+      e.load = config::plugin_load::required;
+      e.implicit = true;
+      m.cfg.plugins.push_back(std::move(e));
+    } else if (it->load == config::plugin_load::disabled) {
+      return status(RA_FAILED_PRECONDITION, "the '" + id + "' plugin is switched off in the config ([plugins." + id +
+                                                "] load = \"disabled\"), and this command needs it");
+    } else {
+      it->load = config::plugin_load::required;
+    }
+  }
   if (opts.load_plugins) {
     auto st = m.on_main([&] { return m.loader->load_all(m.cfg.plugins); });
     if (!st) return st;
@@ -169,6 +194,7 @@ void runtime::shutdown() {
   // reap every child (whose exit completes its call); wait until every completion callback has
   // returned; drain the worker pool; only then destroy instances (libraries stay mapped, R45).
   if (m.dispatcher) m.dispatcher->stop_accepting();  // null when start() failed early
+  if (m.router) m.router->shutdown();
   m.calls.cancel_all();
   if (m.loader && m.main_thread.joinable()) m.on_main([&] { m.loader->stop_all(); });
   m.spawner.shutdown();

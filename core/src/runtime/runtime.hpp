@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "dispatch/dispatcher.hpp"
+#include "dispatch/router.hpp"
 #include "plugin_host/loader.hpp"
 #include "policy/mode_store.hpp"
 #include "policy/policy.hpp"
@@ -22,6 +23,9 @@ namespace ra {
 struct runtime_options {
   std::vector<std::string> plugin_dirs;  // extra search dirs (flags), before config and env
   bool load_plugins = true;
+  // Plugins that must load for this verb (e.g. "mcp" for `remote-agents mcp`): added to the config's
+  // set as required unless the config names them; a config that disables one is an error.
+  std::vector<std::string> required_plugins;
 };
 
 class runtime {
@@ -31,6 +35,8 @@ class runtime {
   ~runtime();
 
   dispatch::dispatcher &dispatcher();
+  // Frontends' calls to this host, a peer or a fleet (the host table's dispatch slot).
+  dispatch::router &router();
   plugin_host::registry &tools();
   const plugin_host::loader &plugins() const;
   policy::mode_store &modes();

@@ -62,6 +62,37 @@ typedef struct ra_spawn_sink {
   void (*on_exit)(void *user_data, const ra_spawn_result_t *result);
 } ra_spawn_sink_t;
 
+/* ---- Calls through the host to any tool on any host (host->dispatch), RA_SINCE(1, 1) ---------- */
+enum {
+  /* `target` is a fleet target expression (all | name or id | web,db | os:linux | tag:web and not
+   * name:db-*): every host it selects runs the tool; the result aggregates them. */
+  RA_DISPATCH_FLEET = 1u << 0
+};
+
+typedef struct ra_dispatch_request {
+  uint32_t struct_size;
+  uint32_t flags;        /* RA_DISPATCH_* */
+  const char *tool;      /* a tool name as the hosts advertise it (describe) */
+  const char *args_json; /* JSON object of arguments, validated by the host that runs the tool */
+  size_t args_len;
+  /* NULL or "" = this host. Without RA_DISPATCH_FLEET: exactly one host, by agent id, peer id or
+   * unique name. With it: a target expression. */
+  const char *target;
+  int64_t timeout_ms;  /* each host's own limit; 0 = the host's default */
+  int64_t deadline_ms; /* the whole call, relative; 0 = timeout_ms plus a margin */
+} ra_dispatch_request_t;
+
+typedef struct ra_dispatch_sink {
+  uint32_t struct_size;
+  void *user_data;
+  /* [any] Partial output of one host (a JSON object, borrowed for the callback). `host` is the
+   * host's display name. May be NULL. */
+  void (*on_partial)(void *user_data, const char *host, const char *json, size_t len);
+  /* [any] Exactly once when dispatch returned RA_OK: the result document (borrowed), see abi.md
+   * "Dispatch results" [R60]. */
+  void (*on_done)(void *user_data, const char *result_json, size_t len);
+} ra_dispatch_sink_t;
+
 /* ---- The service table --------------------------------------------------------------------- */
 struct ra_host {
   uint32_t struct_size;
@@ -120,12 +151,35 @@ struct ra_host {
    * there is nothing to back up; RA_OK with an empty path when backups are off for this mode. */
   ra_status (*backup)(const ra_host_t *host, const ra_call_t *call, const char *path, char *out_buf, size_t out_cap);
 
-  /* Reserved for ABI 1.1 (relay and peer network): always NULL in 1.0. */
-  void *reserved_dispatch;  /* call tools on other peers (frontends, mapreduce, transfer) */
+  /* RA_SINCE(1, 1) — NULL when the negotiated minor is 0. Check with RA_HAS(host, ra_host_t, dispatch). */
+
+  /* [any] Call `tool` on this host, one peer or a fleet (frontends, mapreduce, transfer). Every
+   * call takes the normal path on the host that runs it: schema, policy, sandbox. On RA_OK,
+   * *handle_out identifies the call and sink->on_done runs exactly once; otherwise err_buf says
+   * why (RA_INVALID_ARGUMENT: bad target expression; RA_NOT_FOUND: no such host or no host
+   * matches; RA_UNAVAILABLE: shutting down) and nothing is called. [R60–R62] */
+  ra_status (*dispatch)(const ra_host_t *host, const ra_dispatch_request_t *request, const ra_dispatch_sink_t *sink,
+                        uint64_t *handle_out, char *err_buf, size_t err_cap);
+
+  /* Reserved for a later minor: always NULL. */
   void *reserved_send;      /* send on a named peer-to-peer channel */
   void *reserved_subscribe; /* receive on a named peer-to-peer channel */
 
-  /* RA_SINCE(1, 1): append below this line only. */
+  /* [any] Cancel a dispatched call: every host still running it kills the call's process groups;
+   * on_done still runs (outcomes "cancelled"). Idempotent; unknown handles are ignored. */
+  void (*dispatch_cancel)(const ra_host_t *host, uint64_t handle);
+
+  /* [any] The catalogue: this host and every peer with their info and tools, as one JSON document
+   * passed to fn (borrowed for the callback) before describe returns. See abi.md [R63]. */
+  void (*describe)(const ra_host_t *host, void (*fn)(void *user_data, const char *json, size_t len), void *user_data);
+
+  /* [any] Be told when the catalogue changes (a peer came or went, a mode or tool list changed):
+   * fn(user_data, event) with event "hosts" or "tools", on any thread, possibly often — re-read
+   * with describe. One watcher per plugin; a later call replaces it; fn NULL removes it. The
+   * host stops calling before the plugin's stop() returns. */
+  ra_status (*watch)(const ra_host_t *host, void (*fn)(void *user_data, const char *event), void *user_data);
+
+  /* RA_SINCE(1, 2): append below this line only. */
 };
 
 RA_END_DECLS

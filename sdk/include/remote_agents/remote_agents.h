@@ -7,5 +7,6 @@
 #include "status.h"
 #include "plugin.h"
 #include "host.h"
+#include "frontend.h"
 
 #endif /* REMOTE_AGENTS_REMOTE_AGENTS_H */
