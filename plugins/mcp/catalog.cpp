@@ -479,7 +479,7 @@ routed_call route_call(const mcp_tool &t, const rapidjson::Value &arguments) {
       return false;
     }
     out.assign(it->value.GetString(), it->value.GetStringLength());
-    args.RemoveMember(key);
+    args.EraseMember(key);
     return true;
   };
   // A call with its own timeout gets that plus a margin as the host's deadline, so the tool's
@@ -519,7 +519,7 @@ routed_call route_call(const mcp_tool &t, const rapidjson::Value &arguments) {
     }
     r.tool = t.underlying;
     if (t.name == "fleet_write") {
-      args.RemoveMember("create_backup");
+      args.EraseMember("create_backup");
       args.AddMember("create_backup", true, a);  // as the reference: fleet writes always keep a backup
     }
   }
