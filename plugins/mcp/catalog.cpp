@@ -320,7 +320,8 @@ catalog build_catalog(std::string_view describe_json, profile p) {
   std::map<std::string, std::vector<std::string>> where;
   std::set<std::string> on_self;
   for (auto &h : hosts) {
-    if (!h.view.accepts_commands || !h.tools || !h.tools->IsArray()) continue;
+    // A disabled host runs nothing but get_info: its tools would only be refused.
+    if (!h.view.accepts_commands || h.view.mode == "disabled" || !h.tools || !h.tools->IsArray()) continue;
     for (auto &t : h.tools->GetArray()) {
       std::string name = str(t, "name");
       if (name.empty() || name == "list_agents") continue;  // list_agents is answered here, from the catalogue

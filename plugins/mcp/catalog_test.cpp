@@ -90,6 +90,14 @@ TEST(Catalog, HostsThatRunNoCommandsContributeNoTools) {
   EXPECT_TRUE(n.count("list_agents"));
 }
 
+TEST(Catalog, DisabledHostsContributeNoTools) {
+  std::string p = peer("web-1", true, git_tool);
+  p.replace(p.find("\"mode\":\"edit\""), 13, "\"mode\":\"disabled\"");
+  auto c = build_catalog(describe(true, true, exec_tool, p), profile::full);
+  EXPECT_FALSE(names(c).count("git_status"));
+  EXPECT_EQ(c.hosts.size(), 2u);  // still listed by list_agents
+}
+
 TEST(Catalog, ProfilesTrimTheList) {
   std::string d = describe(true, true, std::string(exec_tool) + "," + info_tool + "," + write_tool, peer("w", true, git_tool));
   auto minimal = build_catalog(d, profile::minimal);
