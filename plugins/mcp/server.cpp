@@ -93,9 +93,15 @@ struct server::waiter {
   int64_t deadline_ms = 0;
 };
 
-server::server(host_api &host, server_settings settings) : host_(host), settings_(std::move(settings)) {}
+server::server(host_api &host, server_settings settings) : host_(host), settings_(std::move(settings)) {
+  life_->self = this;
+}
 
 server::~server() {
+  {
+    std::lock_guard lock(life_->mu);
+    life_->self = nullptr;
+  }
   interrupt();
   if (ticker_.joinable()) ticker_.join();
   for (int fd : wake_)
@@ -149,9 +155,8 @@ void server::log_to_client(const char *level, const std::string &text) {
     threshold = log_threshold_;
   }
   if (level_index(level) < threshold) return;
-  send(make_notification("notifications/message",
-                         std::string("{\"level\":\"") + level + "\",\"logger\":\"remote-agents\",\"data\":" + quote(text) +
-                             "}"));
+  send(make_notification("notifications/message", std::string("{\"level\":\"") + level +
+                                                      "\",\"logger\":\"remote-agents\",\"data\":" + quote(text) + "}"));
 }
 
 // ---- catalogue -------------------------------------------------------------------------------
@@ -331,9 +336,8 @@ std::string server::initialize(const rapidjson::Value &params) {
   for (auto &h : cat->hosts)
     if (h.self) mode = h.mode, os = h.os;
   size_t others = cat->hosts.size() > 0 ? cat->hosts.size() - 1 : 0;
-  std::string instructions =
-      "This is remote-agents '" + name + "' (" + (os.empty() ? "unknown OS" : os) + ", mode " +
-      (mode.empty() ? "unknown" : mode) + ").";
+  std::string instructions = "This is remote-agents '" + name + "' (" + (os.empty() ? "unknown OS" : os) + ", mode " +
+                             (mode.empty() ? "unknown" : mode) + ").";
   if (cat->relay_configured)
     instructions += " It is in a room with " + std::to_string(others) +
                     " other host(s). Tools run on this host unless you pass agent_id (a host name or agent id "
@@ -369,9 +373,9 @@ void server::tools_call(const std::string &id, const rapidjson::Value &params) {
   const rapidjson::Value *args = &empty_object;
   if (params.HasMember("arguments") && !params["arguments"].IsNull()) args = &params["arguments"];
   if (!args->IsObject())
-    return respond(id, result_json(error_result("Invalid arguments for tool '" + name +
-                                                "': arguments must be a JSON object"),
-                                   modern()));
+    return respond(
+        id, result_json(error_result("Invalid arguments for tool '" + name + "': arguments must be a JSON object"),
+                        modern()));
 
   if (t->kind == tool_kind::op_wait || t->kind == tool_kind::op_result || t->kind == tool_kind::op_cancel)
     return op_tool(id, *t, *args);
@@ -426,31 +430,17 @@ void server::tools_call(const std::string &id, const rapidjson::Value &params) {
   req.timeout_ms = rc.timeout_ms;
   dispatch_callbacks cb;
   std::weak_ptr<call> weak = c;
-  cb.on_partial = [this, weak](std::string_view host, std::string_view json) {
-    auto c = weak.lock();
-    if (!c || c->progress_token.empty()) return;
-    std::string msg = partial_message(host, json, c->fleet);
-    if (msg.empty()) return;
-    std::string line;
-    {
-      std::lock_guard lock(mu_);
-      if (c->answered || c->done) return;
-      int64_t now = now_ms();
-      if (c->progress_count > 0 && now - c->last_progress_ms < k_progress_gap_ms) {
-        c->pending_progress = msg;  // the ticker sends it
-        return;
-      }
-      c->last_progress_ms = now;
-      c->pending_progress.clear();
-      line = make_notification("notifications/progress", "{\"progressToken\":" + c->progress_token +
-                                                             ",\"progress\":" + std::to_string(++c->progress_count) +
-                                                             ",\"message\":" + quote(msg) + "}");
-    }
-    send(line);
+  cb.on_partial = [life = life_, weak](std::string_view host, std::string_view json) {
+    std::lock_guard alive(life->mu);
+    if (life->self) life->self->on_partial(weak.lock(), host, json);
   };
-  cb.on_done = [this, c](std::string_view doc) { finish_call(c, std::string(doc)); };
+  cb.on_done = [life = life_, c](std::string_view doc) {
+    std::lock_guard alive(life->mu);
+    if (life->self) life->self->finish_call(c, std::string(doc));
+  };
 
   dispatch_start st = host_.dispatch(req, std::move(cb));
+
   if (st.status != RA_OK) {
     {
       std::lock_guard lock(mu_);
@@ -458,8 +448,8 @@ void server::tools_call(const std::string &id, const rapidjson::Value &params) {
       by_id_.erase(id);
       if (c->cancelled_by_client) return;
     }
-    std::string text = st.status == RA_INVALID_ARGUMENT && rc.fleet ? "Invalid target: " + st.error
-                                                                    : "Execution failed: " + st.error;
+    std::string text =
+        st.status == RA_INVALID_ARGUMENT && rc.fleet ? "Invalid target: " + st.error : "Execution failed: " + st.error;
     return respond(id, result_json(error_result(text), modern()));
   }
   bool cancel_now;
@@ -470,6 +460,28 @@ void server::tools_call(const std::string &id, const rapidjson::Value &params) {
     cancel_now = c->cancel_wanted && !c->done;
   }
   if (cancel_now) host_.cancel(st.handle);
+}
+
+void server::on_partial(const std::shared_ptr<call> &c, std::string_view host, std::string_view json) {
+  if (!c || c->progress_token.empty()) return;
+  std::string msg = partial_message(host, json, c->fleet);
+  if (msg.empty()) return;
+  std::string line;
+  {
+    std::lock_guard lock(mu_);
+    if (c->answered || c->done) return;
+    int64_t now = now_ms();
+    if (c->progress_count > 0 && now - c->last_progress_ms < k_progress_gap_ms) {
+      c->pending_progress = msg;  // the ticker sends it
+      return;
+    }
+    c->last_progress_ms = now;
+    c->pending_progress.clear();
+    line = make_notification("notifications/progress", "{\"progressToken\":" + c->progress_token +
+                                                           ",\"progress\":" + std::to_string(++c->progress_count) +
+                                                           ",\"message\":" + quote(msg) + "}");
+  }
+  send(line);
 }
 
 static tool_result render_call(const std::string &underlying, bool fleet, const std::string &doc) {
@@ -526,9 +538,9 @@ void server::finish_call(const std::shared_ptr<call> &c, std::string doc) {
     for (auto &h : d["hosts"].GetArray()) note(h);
   else if (d.IsObject())
     note(d);
-  std::string text = "cancelled request " + c->id + " (" + c->tool + (c->target.empty() ? "" : " on " + c->target) +
-                     "): " + (stopped.empty() ? "nothing was running any more" : "stopped on " + stopped +
-                                                                                    " (process groups killed)");
+  std::string text =
+      "cancelled request " + c->id + " (" + c->tool + (c->target.empty() ? "" : " on " + c->target) +
+      "): " + (stopped.empty() ? "nothing was running any more" : "stopped on " + stopped + " (process groups killed)");
   if (!finished.empty()) text += "; already finished on " + finished;
   log_to_client("notice", text);
 }
@@ -590,7 +602,8 @@ void server::op_tool(const std::string &id, const mcp_tool &t, const rapidjson::
   if (t.kind == tool_kind::op_cancel) {
     host_.cancel(host_handle);
     tool_result r;
-    r.text = "Cancel sent for " + handle + ": every host still running it kills the call's processes. op_result shows "
+    r.text = "Cancel sent for " + handle +
+             ": every host still running it kills the call's processes. op_result shows "
              "what was stopped.";
     r.structured_json = "{\"handle\":" + quote(handle) + ",\"state\":\"cancelling\"}";
     return respond(id, result_json(r, modern()));
@@ -662,9 +675,9 @@ void server::tick(int64_t now) {
   for (auto &l : lines) send(l);
   for (auto &[id, c] : handed_out) {
     tool_result r;
-    r.text = "Still running after " + seconds(now - c->started_ms) + ", so this returns a handle instead of waiting: " +
-             c->op + ". Call op_wait with {\"handle\":\"" + c->op + "\"} to wait for it (up to 50 s per call), " +
-             "op_result to fetch it, op_cancel to stop it.";
+    r.text = "Still running after " + seconds(now - c->started_ms) +
+             ", so this returns a handle instead of waiting: " + c->op + ". Call op_wait with {\"handle\":\"" + c->op +
+             "\"} to wait for it (up to 50 s per call), " + "op_result to fetch it, op_cancel to stop it.";
     r.structured_json = "{\"handle\":" + quote(c->op) + ",\"state\":\"running\",\"tool\":" + quote(c->tool) +
                         ",\"elapsed_ms\":" + std::to_string(now - c->started_ms) + "}";
     respond(id, result_json(r, modern()));

@@ -32,11 +32,11 @@ namespace ra::mcp {
 
 struct server_settings {
   profile tools_profile = profile::standard;
-  int64_t heartbeat_ms = 10000;      // progress at least this often while a call runs (spec: ≤ 15 s)
-  int64_t handle_after_ms = 50000;   // a call still running then is answered with an op handle; 0 = never
-  int64_t list_debounce_ms = 200;    // catalogue changes within this window make one list_changed
+  int64_t heartbeat_ms = 10000;     // progress at least this often while a call runs (spec: ≤ 15 s)
+  int64_t handle_after_ms = 50000;  // a call still running then is answered with an op handle; 0 = never
+  int64_t list_debounce_ms = 200;   // catalogue changes within this window make one list_changed
   size_t max_message_bytes = 64u << 20;
-  size_t max_kept_ops = 256;         // finished op results kept for op_result
+  size_t max_kept_ops = 256;  // finished op results kept for op_result
   std::string version = "0";
 };
 
@@ -60,6 +60,7 @@ class server {
   void tools_call(const std::string &id, const rapidjson::Value &params);
   void op_tool(const std::string &id, const mcp_tool &t, const rapidjson::Value &args);
   void finish_call(const std::shared_ptr<call> &c, std::string doc);
+  void on_partial(const std::shared_ptr<call> &c, std::string_view host, std::string_view json);
   void answer_call(const std::shared_ptr<call> &c, const std::string &id);
   void ticker_loop();
   void tick(int64_t now);
@@ -71,6 +72,14 @@ class server {
   void respond_error(const std::string &id, int code, const std::string &message);
   void log_to_client(const char *level, const std::string &text);
   bool modern() const;  // protocol ≥ 2025-06-18: structuredContent, outputSchema, titles
+
+  // Callbacks of calls still running when the session ends (and the server is destroyed) find
+  // `self` null and do nothing; the destructor waits for a callback that is inside.
+  struct lifeline {
+    std::mutex mu;
+    server *self = nullptr;
+  };
+  std::shared_ptr<lifeline> life_ = std::make_shared<lifeline>();
 
   host_api &host_;
   server_settings settings_;
@@ -90,10 +99,10 @@ class server {
   bool catalog_dirty_ = false;
   int64_t dirty_since_ms_ = 0;
   uint64_t next_call_ = 1;
-  std::map<uint64_t, std::shared_ptr<call>> calls_;       // running, by local sequence
-  std::map<std::string, std::shared_ptr<call>> by_id_;   // unanswered, by JSON-RPC id
-  std::map<std::string, std::shared_ptr<call>> ops_;      // calls turned into op handles
-  std::vector<std::shared_ptr<waiter>> waiters_;          // op_wait requests
+  std::map<uint64_t, std::shared_ptr<call>> calls_;     // running, by local sequence
+  std::map<std::string, std::shared_ptr<call>> by_id_;  // unanswered, by JSON-RPC id
+  std::map<std::string, std::shared_ptr<call>> ops_;    // calls turned into op handles
+  std::vector<std::shared_ptr<waiter>> waiters_;        // op_wait requests
   std::thread ticker_;
 };
 
