@@ -191,6 +191,7 @@ TEST(Render, FailuresAreErrorsThatSayWhy) {
       "exec", R"({"host":{"name":"db-1","local":false},"outcome":"denied","status":"permission_denied","result":null,"message":"plan mode"})");
   EXPECT_TRUE(denied.is_error);
   EXPECT_EQ(denied.text, "Refused by the safety policy on db-1: plan mode");
+  EXPECT_EQ(denied.structured_json.find("\"result\""), std::string::npos);  // valid against the output schema
   auto invalid = render_single("exec", R"({"host":{"name":"ai","local":true},"outcome":"invalid","message":"command is missing"})");
   EXPECT_EQ(invalid.text, "Invalid arguments for tool 'exec': command is missing");
   auto mode = render_single("set_mode", R"({"host":{"local":true},"outcome":"ok","result":{"mode":"edit"}})");

@@ -106,12 +106,16 @@ tool_result render_single(std::string_view tool, std::string_view doc_json) {
   std::string outcome = str(d, "outcome");
   std::string host = d.HasMember("host") ? str(d["host"], "name") : "";
   bool local = d.HasMember("host") && flag(d["host"], "local");
-  r.structured_json = compact(d);
   if (outcome != "ok") {
+    // No `result` member rather than null: clients check structuredContent against the output
+    // schema even on errors, and the schema's `result` is the tool's own object schema.
+    d.RemoveMember("result");
+    r.structured_json = compact(d);
     r.is_error = true;
     r.text = failure_text(tool, outcome, str(d, "message"), local ? "" : host);
     return r;
   }
+  r.structured_json = compact(d);
   static const value null_value;
   r.text = ok_text(tool, d.HasMember("result") ? d["result"] : null_value);
   return r;

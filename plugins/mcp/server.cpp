@@ -188,7 +188,10 @@ void server::refresh_catalog(bool notify) {
     if (!before.count(n)) log_to_client("info", "host " + n + " joined the room");
   for (auto &n : before)
     if (!after.count(n)) log_to_client("info", "host " + n + " left the room");
-  if (old->fingerprint() != fresh->fingerprint()) send(make_notification("notifications/tools/list_changed", ""));
+  // A host coming or going changes where the tools run (agent_id, fleet targets) even when the
+  // names stay the same, so clients are told then too; the debounce keeps a burst to one message.
+  if (before != after || old->fingerprint() != fresh->fingerprint())
+    send(make_notification("notifications/tools/list_changed", ""));
 }
 
 // ---- input -------------------------------------------------------------------------------------
