@@ -41,8 +41,8 @@ const std::set<std::string> &not_in_standard() {
   return s;
 }
 const std::set<std::string> &in_minimal() {
-  static const std::set<std::string> s = {"exec",       "read_file", "write_file", "list_dir",
-                                          "list_agents", "fleet_exec", "op_wait",   "op_result"};
+  static const std::set<std::string> s = {"exec",        "read_file",  "write_file", "list_dir",
+                                          "list_agents", "fleet_exec", "op_wait",    "op_result"};
   return s;
 }
 
@@ -142,7 +142,8 @@ value single_output_schema(const value *result_schema, alloc &a) {
 
 value fleet_output_schema(alloc &a) {
   rapidjson::Document d;
-  d.Parse(R"({"type":"object","properties":{"target":{"type":"string"},"hosts":{"type":"array","items":{"type":"object"}},"counts":{"type":"object"},"text":{"type":"string"},"handle":{"type":"string"},"state":{"type":"string"}}})");
+  d.Parse(
+      R"({"type":"object","properties":{"target":{"type":"string"},"hosts":{"type":"array","items":{"type":"object"}},"counts":{"type":"object"},"text":{"type":"string"},"handle":{"type":"string"},"state":{"type":"string"}}})");
   value v;
   v.CopyFrom(d, a);
   return v;
@@ -310,7 +311,8 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     }
     if (d.HasMember("peers") && d["peers"].IsArray())
       for (auto &peer : d["peers"].GetArray())
-        if (peer.IsObject()) hosts.push_back({view_of(peer, false), peer.HasMember("tools") ? &peer["tools"] : nullptr});
+        if (peer.IsObject())
+          hosts.push_back({view_of(peer, false), peer.HasMember("tools") ? &peer["tools"] : nullptr});
   }
   for (auto &h : hosts) c.hosts.push_back(h.view);
 
@@ -409,7 +411,8 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     value input;
     input.CopyFrom(s, a);
     rapidjson::Document o;
-    o.Parse(R"({"type":"object","properties":{"agents":{"type":"array","items":{"type":"object"}},"relay":{"type":"object"}}})");
+    o.Parse(
+        R"({"type":"object","properties":{"agents":{"type":"array","items":{"type":"object"}},"relay":{"type":"object"}}})");
     value output;
     output.CopyFrom(o, a);
     value an = annotations_of(nullptr, "List hosts", false, a);
@@ -456,8 +459,8 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     mcp_tool m;
     m.name = o.name;
     m.kind = o.kind;
-    m.descriptor = build_descriptor(o.name, o.title, o.description, std::move(input), plain_object_schema(a),
-                                    std::move(an), a);
+    m.descriptor =
+        build_descriptor(o.name, o.title, o.description, std::move(input), plain_object_schema(a), std::move(an), a);
     add(std::move(m));
   }
   return c;
@@ -501,11 +504,10 @@ routed_call route_call(const mcp_tool &t, const rapidjson::Value &arguments) {
     if (t.name == "fleet_git") {
       std::string op;
       if (!take_string("op", op)) return r;
-      static const std::map<std::string, std::vector<const char *>> keys = {
-          {"status", {"repo"}},
-          {"pull", {"repo", "remote", "branch"}},
-          {"commit", {"repo", "message", "files"}},
-          {"push", {"repo", "remote", "branch"}}};
+      static const std::map<std::string, std::vector<const char *>> keys = {{"status", {"repo"}},
+                                                                            {"pull", {"repo", "remote", "branch"}},
+                                                                            {"commit", {"repo", "message", "files"}},
+                                                                            {"push", {"repo", "remote", "branch"}}};
       auto k = keys.find(op);
       if (k == keys.end()) {
         r.error = "unknown git op '" + op + "' (status, pull, commit or push)";
@@ -513,7 +515,8 @@ routed_call route_call(const mcp_tool &t, const rapidjson::Value &arguments) {
       }
       rapidjson::Document g(rapidjson::kObjectType);
       for (const char *key : k->second)
-        if (args.HasMember(key)) g.AddMember(value(key, g.GetAllocator()), value(args[key], g.GetAllocator()), g.GetAllocator());
+        if (args.HasMember(key))
+          g.AddMember(value(key, g.GetAllocator()), value(args[key], g.GetAllocator()), g.GetAllocator());
       r.tool = "git_" + op;
       r.args_json = to_json(g);
       return r;

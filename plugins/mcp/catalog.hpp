@@ -37,8 +37,8 @@ struct host_view {
 struct mcp_tool {
   std::string name;
   tool_kind kind = tool_kind::base;
-  std::string underlying;   // the hosts' tool it calls (base and fleet)
-  std::string descriptor;   // the MCP tool object (compact JSON), with outputSchema and title
+  std::string underlying;  // the hosts' tool it calls (base and fleet)
+  std::string descriptor;  // the MCP tool object (compact JSON), with outputSchema and title
   bool long_running = false;
   bool streams = false;
 };

@@ -99,7 +99,8 @@ TEST(Catalog, DisabledHostsContributeNoTools) {
 }
 
 TEST(Catalog, ProfilesTrimTheList) {
-  std::string d = describe(true, true, std::string(exec_tool) + "," + info_tool + "," + write_tool, peer("w", true, git_tool));
+  std::string d =
+      describe(true, true, std::string(exec_tool) + "," + info_tool + "," + write_tool, peer("w", true, git_tool));
   auto minimal = build_catalog(d, profile::minimal);
   auto standard = build_catalog(d, profile::standard);
   auto full = build_catalog(d, profile::full);
@@ -170,10 +171,11 @@ TEST(Route, FleetToolsNeedATargetAndMapToTheUnderlyingTool) {
   auto g = route_call(*c.find("fleet_git"), args(R"({"target":"all","op":"pull","repo":"/r","message":"m"})"));
   EXPECT_EQ(g.tool, "git_pull");
   EXPECT_EQ(g.args_json, R"({"repo":"/r"})");
-  EXPECT_NE(route_call(*c.find("fleet_git"), args(R"({"target":"all","op":"rebase","repo":"/r"})")).error.find(
-                "unknown git op 'rebase'"),
+  EXPECT_NE(route_call(*c.find("fleet_git"), args(R"({"target":"all","op":"rebase","repo":"/r"})"))
+                .error.find("unknown git op 'rebase'"),
             std::string::npos);
-  auto w = route_call(*c.find("fleet_write"), args(R"({"target":"all","path":"/p","content":"c","create_backup":false})"));
+  auto w =
+      route_call(*c.find("fleet_write"), args(R"({"target":"all","path":"/p","content":"c","create_backup":false})"));
   EXPECT_EQ(w.args_json, R"({"path":"/p","content":"c","create_backup":true})");
 }
 
@@ -188,11 +190,13 @@ TEST(Render, ExecResultsUseTheReferenceFormat) {
 
 TEST(Render, FailuresAreErrorsThatSayWhy) {
   auto denied = render_single(
-      "exec", R"({"host":{"name":"db-1","local":false},"outcome":"denied","status":"permission_denied","result":null,"message":"plan mode"})");
+      "exec",
+      R"({"host":{"name":"db-1","local":false},"outcome":"denied","status":"permission_denied","result":null,"message":"plan mode"})");
   EXPECT_TRUE(denied.is_error);
   EXPECT_EQ(denied.text, "Refused by the safety policy on db-1: plan mode");
   EXPECT_EQ(denied.structured_json.find("\"result\""), std::string::npos);  // valid against the output schema
-  auto invalid = render_single("exec", R"({"host":{"name":"ai","local":true},"outcome":"invalid","message":"command is missing"})");
+  auto invalid = render_single(
+      "exec", R"({"host":{"name":"ai","local":true},"outcome":"invalid","message":"command is missing"})");
   EXPECT_EQ(invalid.text, "Invalid arguments for tool 'exec': command is missing");
   auto mode = render_single("set_mode", R"({"host":{"local":true},"outcome":"ok","result":{"mode":"edit"}})");
   EXPECT_EQ(mode.text, "Mode set to Edit");

@@ -416,8 +416,7 @@ TEST(BuildersTest, Error) {
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"x"}})");
   std::string s = make_error(R"("q")", code::invalid_params, "missing\n'name'", R"({"field":"name"})");
   EXPECT_EQ(
-      s,
-      R"({"jsonrpc":"2.0","id":"q","error":{"code":-32602,"message":"missing\n'name'","data":{"field":"name"}}})");
+      s, R"({"jsonrpc":"2.0","id":"q","error":{"code":-32602,"message":"missing\n'name'","data":{"field":"name"}}})");
   message m = parse_one(s);
   EXPECT_EQ(m.kind, msg_kind::response);
   EXPECT_EQ(m.error_json, R"({"code":-32602,"message":"missing\n'name'","data":{"field":"name"}})");

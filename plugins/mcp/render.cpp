@@ -48,8 +48,9 @@ bool exec_shaped(const value &r) {
 // ", TIMED OUT" when the timeout killed it; ours also says when output was cut.
 std::string exec_text(const value &r) {
   std::string out = str(r, "stdout"), err = str(r, "stderr");
-  if (r.HasMember("stdout_base64")) out = "(stdout is binary: " + std::to_string(str(r, "stdout_base64").size()) +
-                                          " base64 chars in structuredContent)";
+  if (r.HasMember("stdout_base64"))
+    out =
+        "(stdout is binary: " + std::to_string(str(r, "stdout_base64").size()) + " base64 chars in structuredContent)";
   if (r.HasMember("stderr_base64")) err = "(stderr is binary)";
   std::string text = out;
   if (!err.empty()) {

@@ -28,8 +28,8 @@ result<frontend> find_frontend(runtime &rt, const std::string &id) {
     const void *e = p->instance->get_extension ? p->instance->get_extension(p->instance, RA_EXT_FRONTEND) : nullptr;
     auto *ext = static_cast<const ra_frontend_ext_t *>(e);
     if (!ext || ext->struct_size < sizeof(ra_frontend_ext_t) || !ext->serve || !ext->interrupt)
-      return status(RA_FAILED_PRECONDITION, "plugin '" + id + "' (" + p->origin + ") is not a frontend (no " +
-                                                RA_EXT_FRONTEND + " extension)");
+      return status(RA_FAILED_PRECONDITION,
+                    "plugin '" + id + "' (" + p->origin + ") is not a frontend (no " + RA_EXT_FRONTEND + " extension)");
     return frontend{p->instance, ext};
   }
   return status(RA_NOT_FOUND, "plugin '" + id + "' is not loaded");

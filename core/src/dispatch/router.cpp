@@ -212,8 +212,8 @@ result<uint64_t> router::dispatch(request req, partial_fn on_partial, done_fn do
                   "more than one host is named '" + req.target + "' (agent ids " + ids + "); use an agent id");
   }
   if (!best)
-    return status(RA_NOT_FOUND, "no host '" + req.target +
-                                    "' that accepts commands is in the room; list_agents shows the hosts");
+    return status(RA_NOT_FOUND,
+                  "no host '" + req.target + "' that accepts commands is in the room; list_agents shows the hosts");
   return call_peer(*best, req, std::move(on_partial), std::move(done));
 }
 
@@ -308,7 +308,8 @@ result<uint64_t> router::call_fleet(const request &req, partial_fn on_partial, d
       opt.per_host_timeout_ms = req.timeout_ms;
       opt.overall_timeout_ms = req.deadline_ms;
       opt.stop = job->stop;
-      if (on_partial) opt.on_partial = [on_partial](const fleet_host &h, std::string_view j) { on_partial(h.display, j); };
+      if (on_partial)
+        opt.on_partial = [on_partial](const fleet_host &h, std::string_view j) { on_partial(h.display, j); };
       remote_done = fleet_call(*n, std::move(remote), req.tool, req.args_json, opt);
     }
     if (mine) {
