@@ -29,7 +29,10 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 os.environ.setdefault("RA_BIN", os.path.join(ROOT, "build", "remote-agents"))
 os.environ.setdefault("RA_RELAY_BIN", os.path.join(ROOT, "build", "relay", "remote-agents-relay"))
-os.environ.setdefault("RA_TEST_PLUGIN_PATH", ":".join(os.path.join(ROOT, "build", "plugins", p) for p in ("exec", "mcp")))
+# Every capability plugin this build has, so the tool lists are the ones a real host would show.
+TOOL_PLUGINS = tuple(p for p in ("exec", "files", "git") if os.path.isdir(os.path.join(ROOT, "build", "plugins", p)))
+os.environ.setdefault("RA_TEST_PLUGIN_PATH",
+                      ":".join(os.path.join(ROOT, "build", "plugins", p) for p in TOOL_PLUGINS + ("mcp",)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from ra_test import BIN, Agent, Host, Relay  # noqa: E402
 
@@ -42,7 +45,7 @@ class Session:
     """One `remote-agents mcp` process and a line reader."""
 
     def __init__(self, *args, profile="standard"):
-        self.host = Host(plugins=("exec", "mcp"), mode="edit")
+        self.host = Host(plugins=TOOL_PLUGINS + ("mcp",), mode="edit")
         self.proc = subprocess.Popen([BIN, "mcp", "--profile", profile, *args], env=self.host.env(),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.lines = queue.Queue()
@@ -168,7 +171,7 @@ def main():
     t0 = time.time()
     for i in range(AGENTS):
         tags = ("twenty",) if i < 20 else ("rest",)
-        agents.append(Agent(relay, ROOM, TOKEN, f"web-{i + 1}", tags=tags, mode="edit"))
+        agents.append(Agent(relay, ROOM, TOKEN, f"web-{i + 1}", tags=tags, mode="edit", plugins=TOOL_PLUGINS))
     print(f"({AGENTS} agents joined in {time.time() - t0:.1f} s)")
     list_figures(f"in a room with {AGENTS} agents", *conn)
 
