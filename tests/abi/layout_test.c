@@ -58,7 +58,11 @@ static_assert(offsetof(ra_host_t, reserved_subscribe) == 136, "host.reserved_sub
 static_assert(offsetof(ra_host_t, dispatch_cancel) == 144, "host.dispatch_cancel");
 static_assert(offsetof(ra_host_t, describe) == 152, "host.describe");
 static_assert(offsetof(ra_host_t, watch) == 160, "host.watch");
-static_assert(sizeof(ra_host_t) == 168, "host size");
+static_assert(offsetof(ra_host_t, open_file) == 168, "host.open_file");
+static_assert(sizeof(ra_host_t) == 176, "host size");
+static_assert(RA_OPEN_READ == 0 && RA_OPEN_DIRECTORY == 1 && RA_OPEN_WRITE == 2 && RA_OPEN_PARENT_FOR_WRITE == 3 &&
+                  RA_OPEN_STAT == 4 && RA_OPEN_CREATE == 0x100 && RA_OPEN_TRUNCATE == 0x200,
+              "open_file constants");
 static_assert(offsetof(ra_dispatch_request_t, tool) == 8, "dispatch_request.tool");
 static_assert(offsetof(ra_dispatch_request_t, target) == 32, "dispatch_request.target");
 static_assert(offsetof(ra_dispatch_request_t, deadline_ms) == 48, "dispatch_request.deadline_ms");

@@ -185,8 +185,16 @@ host_outcome to_host_outcome(const fleet_host &h) {
     return r;
   }
   if (!is_exec_shaped(d)) {
-    r.output = json::to_pretty_string(d);
     if (result_flag(d, "success", false)) r.kind = "failed";
+    // What the hosts have in common is what groups them: a file's content (not the path it was
+    // read from, which differs when it was relative), and any result minus its timing.
+    for (const char *k : {"content", "content_base64"})
+      if (auto it = d.FindMember(k); it != d.MemberEnd() && it->value.IsString()) {
+        r.output.assign(it->value.GetString(), it->value.GetStringLength());
+        return r;
+      }
+    d.RemoveMember("duration_ms");
+    r.output = json::to_pretty_string(d);
     return r;
   }
   r.output = exec_output(d);

@@ -64,7 +64,8 @@ std::vector<fleet_host> fleet_call(peer::node &node, std::vector<fleet_host> hos
                                    const std::string &args_json, const fleet_options &opt);
 
 // The text used to group identical results: exec-shaped results as their output (plus the exit
-// code when it is not 0); other results as pretty JSON; failures as their message.
+// code when it is not 0); file reads as their content; other results as pretty JSON without
+// duration_ms; failures as their message.
 host_outcome to_host_outcome(const fleet_host &h);
 
 }  // namespace ra::dispatch

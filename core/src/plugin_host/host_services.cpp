@@ -329,6 +329,38 @@ ra_status host_watch(const ra_host_t *h, void (*fn)(void *, const char *), void 
   RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
+int host_open_file(const ra_host_t *h, const ra_call_t *call, const char *path, uint32_t how, uint32_t mode_bits,
+                   ra_status *status_out, char *err_buf, size_t err_cap) {
+  auto fail = [&](ra_status s, std::string_view why) {
+    if (status_out) *status_out = s;
+    write_buf(err_buf, err_cap, why);
+    return -1;
+  };
+  if (status_out) *status_out = RA_INTERNAL;  // what the guard's fallback leaves
+  write_buf(err_buf, err_cap, "open_file failed");
+  RA_HOST_GUARD_BEGIN
+  auto ctx = lookup(h, call, "open_file");
+  if (!ctx) return fail(RA_INVALID_ARGUMENT, "unknown call");
+  if (!path) return fail(RA_INVALID_ARGUMENT, "open_file needs a path");
+  const uint32_t kind = how & RA_OPEN_KIND_MASK, flags = how & ~static_cast<uint32_t>(RA_OPEN_KIND_MASK);
+  if (kind > RA_OPEN_STAT) return fail(RA_INVALID_ARGUMENT, "open_file: unknown kind " + std::to_string(kind));
+  if ((flags & ~static_cast<uint32_t>(RA_OPEN_CREATE | RA_OPEN_TRUNCATE)) != 0 || (flags != 0 && kind != RA_OPEN_WRITE))
+    return fail(RA_INVALID_ARGUMENT, "open_file: RA_OPEN_CREATE and RA_OPEN_TRUNCATE go with RA_OPEN_WRITE only");
+  // A tool advertised as read-only (allowed in plan, readOnlyHint) never writes, whatever the mode.
+  if ((kind == RA_OPEN_WRITE || kind == RA_OPEN_PARENT_FOR_WRITE) && ctx->tool->permission == RA_PERM_READ)
+    return fail(RA_PERMISSION_DENIED,
+                "tool '" + ctx->tool_name + "' has permission class read: it may not open files for writing");
+  if (ctx->cancelled.load()) return fail(RA_CANCELLED, "call was cancelled");
+  auto &open = self(h).env().open_file;
+  if (!open) return fail(RA_UNAVAILABLE, "this host offers no open_file (not wired in)");
+  auto fd = open(*ctx, path, how, mode_bits);
+  if (!fd) return fail(fd.error().code(), fd.error().message());
+  if (status_out) *status_out = RA_OK;
+  write_buf(err_buf, err_cap, "");
+  return *fd;
+  RA_HOST_GUARD_END(-1)
+}
+
 }  // namespace
 
 plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_minor, host_env *env)
@@ -354,6 +386,7 @@ plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_
     table_.dispatch_cancel = host_dispatch_cancel;
     table_.describe = host_describe;
     table_.watch = host_watch;
+    table_.open_file = host_open_file;
   }
 }
 

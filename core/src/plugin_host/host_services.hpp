@@ -31,6 +31,10 @@ struct host_env {
   // Backup before overwrite; returns the backup path, "" when backups are off for the mode.
   std::function<result<std::string>(const call_context &, std::string_view path)> backup;
   std::function<void(std::string_view plugin_id)> tools_changed;
+  // ABI 1.1 open_file: the lexical policy for the call's effective mode, then the open beneath the
+  // roots (sandbox/open_beneath). Returns a descriptor the caller owns. `how` is validated by the
+  // table (one RA_OPEN_* kind, CREATE/TRUNCATE with WRITE only); null → RA_UNAVAILABLE.
+  std::function<result<int>(const call_context &, std::string_view path, uint32_t how, uint32_t mode_bits)> open_file;
   // ABI 1.1 dispatch/describe/watch; null until the daemon wires one in (then RA_UNAVAILABLE).
   frontend_bridge *bridge = nullptr;
   std::filesystem::path plugin_data_root;  // <data_dir>/plugins

@@ -14,6 +14,7 @@
 #include "policy/backup_store.hpp"
 #include "runtime/builtin_tools.hpp"
 #include "sandbox/landlock.hpp"
+#include "sandbox/open_beneath.hpp"
 #include "sandbox/spawn.hpp"
 
 namespace ra {
@@ -136,6 +137,39 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
     auto r = m.backups->backup(std::filesystem::path(path));
     if (!r) return r.error();
     return r->string();
+  };
+
+  env.open_file = [&m](const plugin_host::call_context &ctx, std::string_view path, uint32_t how,
+                       uint32_t mode_bits) -> result<int> {
+    const uint32_t kind = how & RA_OPEN_KIND_MASK;
+    const bool write = kind == RA_OPEN_WRITE || kind == RA_OPEN_PARENT_FOR_WRITE;
+    const std::string raw(path);
+    if (kind == RA_OPEN_PARENT_FOR_WRITE) {
+      // The name to create must be a name: "dir/", "dir/." and "dir/.." would make the lexical
+      // path (what the policy checks) differ from the directory entry written.
+      std::string_view last = std::string_view(raw).substr(raw.rfind('/') + 1);
+      if (last.empty() || last == "." || last == "..")
+        return invalid_argument("cannot write " + raw + ": the last component must be a file name");
+    }
+    char cwd[4096];
+    const std::string here = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
+    policy::mode mode = m.env.effective_mode(ctx.mode);
+    auto d = policy::check_path(raw, write ? policy::access::write : policy::access::read, mode, m.rules, here);
+    if (!d.allowed) return permission_denied(d.reason);
+    sandbox::confined_open o;
+    o.kind = kind == RA_OPEN_READ        ? sandbox::open_kind::read
+             : kind == RA_OPEN_DIRECTORY ? sandbox::open_kind::directory
+             : kind == RA_OPEN_WRITE     ? sandbox::open_kind::write
+             : kind == RA_OPEN_STAT      ? sandbox::open_kind::stat
+                                         : sandbox::open_kind::parent_for_write;
+    o.create = (how & RA_OPEN_CREATE) != 0;
+    o.truncate = (how & RA_OPEN_TRUNCATE) != 0;
+    o.create_mode = mode_bits & 0777;
+    static const std::vector<std::string> whole_tree = {"/"};
+    const auto &roots = m.rules.allowed_paths.empty() ? whole_tree : m.rules.allowed_paths;
+    auto fd = sandbox::open_confined(roots, m.rules.denied_paths, policy::normalize_path(raw, here), o);
+    if (!fd) return fd.error();
+    return fd->release();
   };
 
   dispatch::dispatcher_deps deps;

@@ -93,6 +93,22 @@ typedef struct ra_dispatch_sink {
   void (*on_done)(void *user_data, const char *result_json, size_t len);
 } ra_dispatch_sink_t;
 
+/* ---- Files beneath the policy's roots (host->open_file), RA_SINCE(1, 1) ------------------------ */
+enum {
+  RA_OPEN_READ = 0,      /* O_RDONLY of a regular file (other types are refused: no FIFO, device) */
+  RA_OPEN_DIRECTORY = 1, /* O_RDONLY | O_DIRECTORY, for listing and searching (fdopendir) */
+  RA_OPEN_WRITE = 2,     /* O_WRONLY of a regular file; write policy (refused in plan) */
+  /* Checks `path` with the write policy and returns an O_RDONLY | O_DIRECTORY descriptor of its
+   * parent directory: create a temporary file with openat(dirfd, "<one component>",
+   * O_CREAT | O_EXCL) and renameat() it into place — the atomic write. The final component of
+   * `path` must be a name (not empty, "." or ".."). */
+  RA_OPEN_PARENT_FOR_WRITE = 3,
+  RA_OPEN_STAT = 4,          /* O_PATH: for fstat only, any file type; read policy */
+  RA_OPEN_KIND_MASK = 0xff,  /* the kind is the low byte of `how` */
+  RA_OPEN_CREATE = 1u << 8,  /* RA_OPEN_WRITE: create the file (mode_bits) when it does not exist */
+  RA_OPEN_TRUNCATE = 1u << 9 /* RA_OPEN_WRITE: truncate an existing file */
+};
+
 /* ---- The service table --------------------------------------------------------------------- */
 struct ra_host {
   uint32_t struct_size;
@@ -178,6 +194,24 @@ struct ra_host {
    * with describe. One watcher per plugin; a later call replaces it; fn NULL removes it. The
    * host stops calling before the plugin's stop() returns. */
   ra_status (*watch)(const ra_host_t *host, void (*fn)(void *user_data, const char *event), void *user_data);
+
+  /* [worker] Open `path` for `call` the way the core allows it [R65]: the path is normalised
+   * lexically (relative to the daemon's cwd; ".." is resolved in the string, never by the kernel),
+   * checked against the path policy for the call's current mode (RA_OPEN_READ, _DIRECTORY, _STAT:
+   * read policy; RA_OPEN_WRITE, _PARENT_FOR_WRITE: write policy, refused in plan and for tools of
+   * permission class read), then opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+   * beneath the longest allowed root that contains it, so no symlink, "..", absolute link or
+   * /proc magic link leads outside; the opened object's real path must not lie under a denied
+   * path. `how` is one RA_OPEN_* kind, optionally or-ed with RA_OPEN_CREATE / RA_OPEN_TRUNCATE
+   * (RA_OPEN_WRITE only); `mode_bits` (& 0777) is the mode of a file RA_OPEN_CREATE creates.
+   * Returns a new O_CLOEXEC descriptor that the plugin owns and must close — the one way file
+   * descriptors cross the boundary (R24). On failure returns -1, sets *status_out
+   * (RA_PERMISSION_DENIED: policy, escape or file-system permission; RA_NOT_FOUND;
+   * RA_INVALID_ARGUMENT; RA_FAILED_PRECONDITION: wrong file type; RA_CANCELLED: the call was
+   * cancelled; RA_UNAVAILABLE: kernel without openat2) and writes the reason into err_buf.
+   * status_out may be NULL. */
+  int (*open_file)(const ra_host_t *host, const ra_call_t *call, const char *path, uint32_t how, uint32_t mode_bits,
+                   ra_status *status_out, char *err_buf, size_t err_cap);
 
   /* RA_SINCE(1, 2): append below this line only. */
 };
