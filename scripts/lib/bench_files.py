@@ -14,7 +14,9 @@ checks run), everything under a temp dir on this machine:
 Medians and ratios only, never a verdict: this VM is shared and noisy. Each figure is the median of
 N runs after one warm-up, the variants interleaved. Knobs: RA_BENCH_RUNS (default 7),
 RA_BENCH_FILES (tree size, default 100000), RA_BUILD_DIR (default <repo>/build).
-(The same calls on a remote agent through the relay are not measured here yet.)
+4. the same calls on a remote agent (`remote-agents run`, files plugin, edit) through a real relay on
+   127.0.0.1, from a warm `remote-agents mcp` session (agent_id), next to the same session's local call.
+   A result must fit one relay frame (1 MiB by default): bigger reads go as read_chunk calls.
 """
 import json
 import os
@@ -72,8 +74,8 @@ def line(label, ms, anchor_label, anchor_ms):
 
 
 class Mcp:
-    def __init__(self):
-        self.p = subprocess.Popen([BIN, "mcp"], env=env, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, *args):
+        self.p = subprocess.Popen([BIN, "mcp", *args], env=env, cwd=work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL)
         self.n = 0
         self.request("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
@@ -158,5 +160,56 @@ try:
                          capture_output=True, text=True).stdout
     res = json.loads(out)["result"]
     print(f"{'  (content hits / scanned files)':48} {len(res['hits'])} / {res['scanned_files']}")
+
+    # 4. Remote: one agent behind a real relay, called from a warm MCP session.
+    os.environ.setdefault("RA_BIN", BIN)
+    os.environ.setdefault("RA_RELAY_BIN", os.path.join(BUILD, "relay", "remote-agents-relay"))
+    os.environ.setdefault("RA_TEST_PLUGIN_PATH", os.path.join(BUILD, "plugins", "files"))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+    from ra_test import Agent, Relay  # noqa: E402
+    relay = Relay()
+    agent = Agent(relay, "bench-files", "bench files token 0123456789", "far", mode="edit", plugins=("files",))
+    m = Mcp("--relay", relay.url, "--room", "bench-files", "--token", "bench files token 0123456789")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        agents = m.request("tools/call", {"name": "list_agents", "arguments": {}})["result"]["structuredContent"]["agents"]
+        if any(a["name"] == "far" for a in agents):
+            break
+        time.sleep(0.2)
+
+    def timed(calls, runs=N):
+        """Median ms of running `calls` (a list of tools/call params) back to back; None + why on error."""
+        got = []
+        try:
+            for _ in range(runs + 1):
+                t0 = time.perf_counter()
+                for c in calls:
+                    m.request("tools/call", c)
+                got.append((time.perf_counter() - t0) * 1000)
+        except RuntimeError as e:
+            return None, str(e)
+        return statistics.median(got[1:]), ""
+
+    half = 512 * 1024
+    chunks = [{"name": "read_chunk", "arguments": {"path": one_mib, "offset": o, "length": half}} for o in (0, half)]
+    print()
+    print("through a relay to a remote agent (warm mcp session, agent_id) vs the same session's local call")
+    for label, calls in (("read_file 1 MiB", [{"name": "read_file", "arguments": {"path": one_mib}}]),
+                         ("read 1 MiB as 2 read_chunk of 512 KiB", chunks),
+                         ("list_dir 10,000 entries", [{"name": "list_dir", "arguments": {"path": big_dir, "limit": 100000}}]),
+                         ("list_dir 5,000 entries", [{"name": "list_dir", "arguments": {"path": big_dir, "limit": 5000}}]),
+                         ("file_search name", [{"name": "file_search", "arguments": dict(search_args, query="file-0042-")}]),
+                         ("file_search content", [{"name": "file_search", "arguments": dict(
+                             search_args, query="NEEDLE-4711", kind="content")}])):
+        runs = max(3, N // 2) if "search" in label else N
+        remote, why = timed([dict(c, arguments=dict(c["arguments"], agent_id="far")) for c in calls], runs)
+        local, _ = timed(calls, runs)
+        if remote is None:
+            print(f"{label + ' (remote)':48} refused: {why[:160]}")
+        else:
+            line(f"{label} (remote)", remote, "local", local)
+    m.close()
+    agent.stop()
+    relay.stop()
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
