@@ -155,9 +155,11 @@ value plain_object_schema(alloc &a) {
   return v;
 }
 
+// `title` empty: none inside the annotations (the tool's top-level title says it; profiles below
+// full leave the duplicate out to save the model's context).
 value annotations_of(const value *desc, const std::string &title, bool open_world, alloc &a) {
   value an(rapidjson::kObjectType);
-  an.AddMember("title", value(title.c_str(), a), a);
+  if (!title.empty()) an.AddMember("title", value(title.c_str(), a), a);
   const value *src = nullptr;
   if (desc && desc->IsObject() && desc->HasMember("annotations") && (*desc)["annotations"].IsObject())
     src = &(*desc)["annotations"];
@@ -333,6 +335,11 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     }
   }
 
+  // Below `full`, output schemas keep their top level only (result is "an object"): the nested
+  // shapes are a third of a tools/list and the model reads the text content anyway. structuredContent
+  // still validates against the shorter schema.
+  const bool detailed = p == profile::full;
+  auto ann_title = [&](const std::string &t) { return detailed ? t : std::string(); };
   auto add = [&](mcp_tool t) {
     if (wanted(p, t.name)) c.tools.push_back(std::move(t));
   };
@@ -355,8 +362,9 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     m.underlying = name;
     m.long_running = flag(*t, "long_running");
     m.streams = flag(*t, "streams");
-    m.descriptor = build_descriptor(name, title, description, std::move(input), single_output_schema(out_schema, a),
-                                    annotations_of(t, title, false, a), a);
+    m.descriptor = build_descriptor(name, title, description, std::move(input),
+                                    single_output_schema(detailed ? out_schema : nullptr, a),
+                                    annotations_of(t, ann_title(title), false, a), a);
     add(std::move(m));
   }
 
@@ -376,7 +384,7 @@ catalog build_catalog(std::string_view describe_json, profile p) {
       m.long_running = true;
       m.streams = flag(*t, "streams");
       m.descriptor = build_descriptor(f.name, f.title, description, std::move(input), fleet_output_schema(a),
-                                      annotations_of(t, f.title, true, a), a);
+                                      annotations_of(t, ann_title(f.title), true, a), a);
       add(std::move(m));
     }
     bool any_git = false;
@@ -392,7 +400,7 @@ catalog build_catalog(std::string_view describe_json, profile p) {
       m.kind = tool_kind::fleet;
       m.underlying = "git_";
       m.long_running = true;
-      value an = annotations_of(nullptr, "Git on many hosts", true, a);
+      value an = annotations_of(nullptr, ann_title("Git on many hosts"), true, a);
       m.descriptor = build_descriptor(
           "fleet_git", "Git on many hosts",
           "Run a git operation (status, pull, commit, push) in the same repository on every host the target "
@@ -415,7 +423,7 @@ catalog build_catalog(std::string_view describe_json, profile p) {
         R"({"type":"object","properties":{"agents":{"type":"array","items":{"type":"object"}},"relay":{"type":"object"}}})");
     value output;
     output.CopyFrom(o, a);
-    value an = annotations_of(nullptr, "List hosts", false, a);
+    value an = annotations_of(nullptr, ann_title("List hosts"), false, a);
     an["readOnlyHint"] = true;
     an["idempotentHint"] = true;
     m.descriptor = build_descriptor("list_agents", "List hosts",
@@ -453,7 +461,7 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     s.Parse(o.schema);
     value input;
     input.CopyFrom(s, a);
-    value an = annotations_of(nullptr, o.title, false, a);
+    value an = annotations_of(nullptr, ann_title(o.title), false, a);
     an["readOnlyHint"] = o.read_only;
     an["idempotentHint"] = true;
     mcp_tool m;

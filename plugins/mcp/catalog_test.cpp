@@ -57,7 +57,12 @@ TEST(Catalog, LocalOnlyListsLocalToolsWithoutAgentIdOrFleetTools) {
   EXPECT_EQ(names(c), (std::set<std::string>{"exec", "get_info", "list_agents", "op_wait", "op_result", "op_cancel"}));
   auto d = descriptor(c, "exec");
   EXPECT_FALSE(d["inputSchema"]["properties"].HasMember("agent_id"));
-  EXPECT_TRUE(d["outputSchema"]["properties"]["result"]["properties"].HasMember("stdout"));
+  EXPECT_FALSE(d["outputSchema"]["properties"]["result"].HasMember("properties"));  // standard: top level only
+  EXPECT_FALSE(d["annotations"].HasMember("title"));
+  auto full = build_catalog(describe(true, false, exec_tool, ""), profile::full);
+  auto f = descriptor(full, "exec");
+  EXPECT_TRUE(f["outputSchema"]["properties"]["result"]["properties"].HasMember("stdout"));
+  EXPECT_EQ(std::string(f["annotations"]["title"].GetString()), "Run");
   EXPECT_TRUE(d["annotations"]["destructiveHint"].GetBool());
   EXPECT_FALSE(c.relay_configured);
 }
