@@ -329,6 +329,7 @@ catalog build_catalog(std::string_view describe_json, profile p) {
     for (auto &t : h.tools->GetArray()) {
       std::string name = str(t, "name");
       if (name.empty() || name == "list_agents") continue;  // list_agents is answered here, from the catalogue
+      if (flag(t, "internal")) continue;                    // another plugin's plumbing (RA_HINT_INTERNAL)
       if (!desc.count(name)) order.push_back(name), desc[name] = &t;
       where[name].push_back(h.view.name.empty() ? h.view.agent_id : h.view.name);
       if (h.view.self) on_self.insert(name);
@@ -385,6 +386,29 @@ catalog build_catalog(std::string_view describe_json, profile p) {
       m.streams = flag(*t, "streams");
       m.descriptor = build_descriptor(f.name, f.title, description, std::move(input), fleet_output_schema(a),
                                       annotations_of(t, ann_title(f.title), true, a), a);
+      add(std::move(m));
+    }
+    if (!order.empty()) {
+      // Any tool on many hosts: what has no fleet_* tool of its own (schedule_add on tag:web, …).
+      rapidjson::Document s;
+      s.Parse(R"json({"type":"object","properties":{
+        "tool":{"type":"string","description":"The tool to run on each host (as tools/list names it)"},
+        "arguments":{"type":"object","description":"Its arguments (default {})"}},"required":["tool"]})json");
+      value input;
+      input.CopyFrom(s, a);
+      add_property(input, "target", "string", target_help, a, true);
+      mcp_tool m;
+      m.name = "fleet_call";
+      m.kind = tool_kind::fleet;
+      m.underlying = "";
+      m.long_running = true;
+      m.descriptor = build_descriptor(
+          "fleet_call", "Any tool on many hosts",
+          p == profile::minimal ? "Run any tool on every host the target selects."
+                                : "Run any tool on every host the target selects, in parallel (e.g. schedule_add on "
+                                  "tag:web). Per-host outcomes are grouped like fleet_exec's.",
+          std::move(input), fleet_output_schema(a),
+          annotations_of(nullptr, ann_title("Any tool on many hosts"), true, a), a);
       add(std::move(m));
     }
     bool any_git = false;
@@ -507,6 +531,22 @@ routed_call route_call(const mcp_tool &t, const rapidjson::Value &arguments) {
     if (!take_string("target", r.target)) return r;
     if (r.target.find_first_not_of(" \t") == std::string::npos) {
       r.error = std::string("target is required. ") + target_help;
+      return r;
+    }
+    if (t.name == "fleet_call") {
+      std::string tool;
+      if (!take_string("tool", tool)) return r;
+      if (tool.empty()) {
+        r.error = "tool is required (a tool name from tools/list)";
+        return r;
+      }
+      auto it = args.FindMember("arguments");
+      if (it != args.MemberEnd() && !it->value.IsObject()) {
+        r.error = "arguments must be a JSON object";
+        return r;
+      }
+      r.tool = tool;
+      r.args_json = it == args.MemberEnd() ? "{}" : to_json(it->value);
       return r;
     }
     if (t.name == "fleet_git") {

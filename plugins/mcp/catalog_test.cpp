@@ -184,6 +184,34 @@ TEST(Route, FleetToolsNeedATargetAndMapToTheUnderlyingTool) {
   EXPECT_EQ(w.args_json, R"({"path":"/p","content":"c","create_backup":true})");
 }
 
+TEST(Route, FleetCallRunsAnyToolOnATarget) {
+  auto c = build_catalog(describe(true, true, exec_tool, ""), profile::standard);
+  ASSERT_NE(c.find("fleet_call"), nullptr);
+  auto r =
+      route_call(*c.find("fleet_call"),
+                 args(R"({"target":"tag:web","tool":"schedule_add","arguments":{"name":"n","cron":"* * * * *"}})"));
+  EXPECT_TRUE(r.error.empty());
+  EXPECT_TRUE(r.fleet);
+  EXPECT_EQ(r.tool, "schedule_add");
+  EXPECT_EQ(r.target, "tag:web");
+  EXPECT_EQ(r.args_json, R"({"name":"n","cron":"* * * * *"})");
+  EXPECT_NE(route_call(*c.find("fleet_call"), args(R"({"target":"all"})")).error.find("tool is required"),
+            std::string::npos);
+  EXPECT_NE(route_call(*c.find("fleet_call"), args(R"({"target":"all","tool":"x","arguments":[1]})"))
+                .error.find("arguments must be a JSON object"),
+            std::string::npos);
+  auto local = build_catalog(describe(true, false, exec_tool, ""), profile::standard);
+  EXPECT_EQ(local.find("fleet_call"), nullptr);  // no relay, no fleet tools
+}
+
+TEST(Catalog, InternalToolsAreNotListed) {
+  std::string internal =
+      R"({"name":"task_run","title":"t","description":"d","inputSchema":{"type":"object"},"internal":true})";
+  auto c = build_catalog(describe(true, false, std::string(exec_tool) + "," + internal, ""), profile::full);
+  EXPECT_EQ(c.find("task_run"), nullptr);
+  EXPECT_NE(c.find("exec"), nullptr);
+}
+
 TEST(Render, ExecResultsUseTheReferenceFormat) {
   auto r = render_single(
       "exec",

@@ -210,7 +210,7 @@ class tasks_plugin : public ra::plugin {
         "Internal to the tasks plugin: runs a queued task's AI CLI. Only the plugin itself can call it (it needs "
         "a per-process key); use task_dispatch.";
     t.input_schema = run_schema;
-    t.hints = RA_HINT_LONG_RUNNING;
+    t.hints = RA_HINT_LONG_RUNNING | RA_HINT_INTERNAL;
     t.permission = RA_PERM_EXEC;
     t.command_args = {"program"};
     t.never_blocks = true;  // only starts an asynchronous spawn

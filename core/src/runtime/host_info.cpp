@@ -160,6 +160,7 @@ std::string tool_descriptors_json(runtime &rt) {
     // Not MCP annotations: hints for frontends (a handle for long calls, progress from partials).
     w.Key("long_running"), w.Bool(t->hints & RA_HINT_LONG_RUNNING);
     w.Key("streams"), w.Bool(t->hints & RA_HINT_STREAMS);
+    if (t->hints & RA_HINT_INTERNAL) w.Key("internal"), w.Bool(true);
     w.EndObject();
   }
   w.EndArray();

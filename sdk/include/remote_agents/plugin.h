@@ -58,7 +58,9 @@ enum {
   RA_HINT_IDEMPOTENT = 1u << 2,   /* MCP idempotentHint */
   RA_HINT_OPEN_WORLD = 1u << 3,   /* MCP openWorldHint */
   RA_HINT_LONG_RUNNING = 1u << 4, /* may outlast a client's usual 60 s: frontends may return a handle */
-  RA_HINT_STREAMS = 1u << 5       /* emits partial output while running */
+  RA_HINT_STREAMS = 1u << 5,      /* emits partial output while running */
+  RA_HINT_INTERNAL = 1u << 6      /* RA_SINCE(1, 1): a plugin's own plumbing (called through
+                                     host->dispatch): frontends do not list it */
 };
 
 /* ---- Tool descriptor: the MCP tool shape plus what the core needs for policy [R31–R35] -------- */

@@ -1,0 +1,131 @@
+"""Scheduler and tasks across the fleet through `remote-agents mcp` (issue 6 §4): a cron job
+scheduled on `tag:web` with fleet_call fires on both web hosts (and not on the plan host, which
+was not targeted), is listed and removed remotely; an AI task dispatched to one host with agent_id
+is waited for with task_wait; a plan host without the runner whitelisted does not run it. Real
+relay, real agents (`remote-agents run` with the exec, scheduler and tasks plugins), a stand-in
+`claude` script on the agents' PATH (the real CLI is not installed here), an MCP process with
+--no-agent so every call crosses the relay."""
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from ra_test import BIN, Agent, Host, Relay, Tap, require_binary  # noqa: E402
+
+require_binary()
+t = Tap()
+ROOM, TOKEN = "ops-room", "ops room token 0123456789"
+PLUGINS = ("exec", "scheduler", "tasks")
+
+# The stand-in AI CLI: `claude -p PROMPT --output-format text` prints what it was asked.
+fakebin = tempfile.mkdtemp(prefix="ra-fakebin-")
+with open(os.path.join(fakebin, "claude"), "w") as f:
+    f.write('#!/bin/sh\necho "claude got: $2"\n')
+os.chmod(os.path.join(fakebin, "claude"), 0o755)
+agent_env = {"PATH": fakebin + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
+
+relay = Relay()
+agents = {
+    "web-1": Agent(relay, ROOM, TOKEN, "web-1", tags=("web",), mode="edit", plugins=PLUGINS, env=agent_env),
+    "web-2": Agent(relay, ROOM, TOKEN, "web-2", tags=("web",), mode="edit", plugins=PLUGINS, env=agent_env),
+    "db-1": Agent(relay, ROOM, TOKEN, "db-1", tags=("db",), mode="plan", plugins=PLUGINS, env=agent_env),
+}
+
+ctl = Host(plugins=("mcp",))
+proc = subprocess.Popen([BIN, "mcp", "--relay", relay.url, "--room", ROOM, "--token", TOKEN, "--name", "ai",
+                         "--no-agent"], env=ctl.env(), cwd=ctl.work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                        stderr=open(os.path.join(ctl.root, "mcp.log"), "w"), text=True)
+lines = queue.Queue()
+threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+next_id = [0]
+
+
+def request(method, params, timeout=60):
+    next_id[0] += 1
+    i = next_id[0]
+    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}) + "\n")
+    proc.stdin.flush()
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            msg = json.loads(lines.get(timeout=max(0.1, end - time.time())))
+        except queue.Empty:
+            break
+        if msg.get("id") == i:
+            return msg
+    return {}
+
+
+def call(tool, args):
+    return request("tools/call", {"name": tool, "arguments": args}).get("result") or {}
+
+
+def result_of(r):
+    return r.get("structuredContent", {}).get("result") or {}
+
+
+def tick_lines(name):
+    try:
+        with open(os.path.join(agents[name].host.work, "tick.log")) as f:
+            return f.read().count("tick")
+    except FileNotFoundError:
+        return 0
+
+
+request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
+deadline = time.time() + 30
+while time.time() < deadline and len(call("list_agents", {}).get("structuredContent", {}).get("agents", [])) < 4:
+    time.sleep(0.3)
+tools = {x["name"] for x in request("tools/list", {})["result"]["tools"]}
+for name in ("fleet_call", "schedule_add", "schedule_list", "task_dispatch", "task_wait"):
+    t.ok(name in tools, f"tools/list has {name}")
+t.ok("task_run" not in tools, "the tasks plugin's internal task_run is not listed")
+
+# A job on tag:web through fleet_call: both web hosts take it; it fires there, in their work dirs.
+r = call("fleet_call", {"target": "tag:web", "tool": "schedule_add",
+                        "arguments": {"name": "tick", "cron": "* * * * * *", "command": "echo tick >> tick.log"}})
+hosts = {h["host"]["name"]: h["outcome"] for h in r.get("structuredContent", {}).get("hosts", [])}
+t.ok(hosts == {"web-1": "ok", "web-2": "ok"}, "schedule_add on tag:web: both web hosts, ok", (hosts, r.get("content")))
+deadline = time.time() + 30
+while time.time() < deadline and min(tick_lines("web-1"), tick_lines("web-2")) < 2:
+    time.sleep(0.2)
+t.ok(tick_lines("web-1") >= 2 and tick_lines("web-2") >= 2, "the job fires repeatedly on both web hosts",
+     (tick_lines("web-1"), tick_lines("web-2")))
+t.eq(tick_lines("db-1"), 0, "the untargeted db host has no job")
+r = call("schedule_list", {"agent_id": "web-1"})
+jobs = result_of(r).get("jobs", [])
+t.ok(any(j.get("name") == "tick" and (j.get("run_count") or 0) >= 1 for j in jobs),
+     "schedule_list on web-1 shows the job and its runs", jobs)
+r = call("fleet_call", {"target": "tag:web", "tool": "schedule_remove", "arguments": {"name": "tick"}})
+t.eq(r.get("structuredContent", {}).get("counts", {}).get("ok"), 2, "schedule_remove on tag:web")
+t.eq(result_of(call("schedule_list", {"agent_id": "web-2"})).get("jobs"), [], "web-2 has no job left")
+
+# An AI task on one host, waited for.
+r = call("task_dispatch", {"agent_id": "web-1", "prompt": "say hello"})
+task = result_of(r)
+t.ok(task.get("state") == "queued" and task.get("id", "").startswith("t-"), "task_dispatch to web-1 is queued", r)
+r = call("task_wait", {"agent_id": "web-1", "id": task.get("id", ""), "wait_ms": 20000})
+done = result_of(r)
+t.ok(done.get("state") == "done", "task_wait returns the finished task", r.get("content"))
+t.contains(done.get("output", ""), "claude got: say hello", "the host's own CLI ran the prompt")
+r = call("task_get", {"agent_id": "web-2", "id": task.get("id", "")})
+t.ok(r.get("isError") is True, "the task is web-1's: web-2 does not know it")
+
+# A plan host: the runner is not a read-only command, so the task does not run.
+r = call("task_dispatch", {"agent_id": "db-1", "prompt": "say hello"})
+plan_task = result_of(r)
+if plan_task.get("id"):
+    r = call("task_wait", {"agent_id": "db-1", "id": plan_task["id"], "wait_ms": 20000})
+    t.ok(result_of(r).get("state") == "failed", "on the plan host the task fails without running", r.get("content"))
+    t.ok("claude got" not in result_of(r).get("output", ""), "the CLI did not run on the plan host")
+else:
+    t.ok(r.get("isError") is True, "on the plan host task_dispatch is refused", r.get("content"))
+    t.ok(True, "the CLI did not run on the plan host")
+
+proc.stdin.close()
+proc.wait(10)
