@@ -292,9 +292,7 @@ std::optional<int> parse_timezone(std::string_view tz, std::string &error) {
     return 0;
   if (s.substr(0, 3) == "UTC" || s.substr(0, 3) == "GMT") s = s.substr(3);
   auto bad = [&]() -> std::optional<int> {
-    error = "time zone '" + std::string(tz) +
-            "' is not supported: use UTC or a fixed offset like +02:00 or -05:30 (IANA zone names need tzdb, which "
-            "this build's C++ library (libstdc++ 12) lacks)";
+    error = "time zone '" + std::string(tz) + "' is not UTC or a fixed offset like +02:00 or -05:30 (at most ±14:00)";
     return std::nullopt;
   };
   if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return bad();

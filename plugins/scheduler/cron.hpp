@@ -10,8 +10,8 @@
 // Sunday (classic cron; unlike the reference's Quartz 1 = Sunday). Day of month 1–31.
 // Day rule (Vixie cron): when both day-of-month and day-of-week are restricted (their field does not
 // start with `*` or `?`), a day matches if EITHER matches; otherwise both must match.
-// Time zones: libstdc++ 12 has no tzdb (no std::chrono::locate_zone), so only UTC and fixed offsets
-// ("UTC", "Z", "+02:00", "-0530", "UTC+01:00") are accepted; IANA names are refused with that reason.
+// Time zones: this file handles UTC and fixed offsets ("UTC", "Z", "+02:00", "-0530", "UTC+01:00");
+// IANA names (Europe/Paris, with DST) are in tz.hpp (libstdc++ 12 has no tzdb, so TZif files are read).
 // Thread safety: all functions are pure; cron_expr is immutable after parsing.
 #pragma once
 
@@ -48,7 +48,7 @@ std::optional<cron_expr> parse_cron(std::string_view text, std::string &error);
 std::optional<int64_t> next_after(const cron_expr &c, int64_t after, int offset_seconds = 0);
 
 // "" / "UTC" / "Z" / "GMT" / "Etc/UTC" → 0; "+02:00", "-05:30", "+0200", "+02", "UTC+02:00" → the
-// offset in seconds (|offset| ≤ 14 h). Anything else → nullopt with the reason.
+// offset in seconds (|offset| ≤ 14 h). Anything else → nullopt with the reason (IANA names: tz.hpp).
 std::optional<int> parse_timezone(std::string_view tz, std::string &error);
 
 // Unix milliseconds → "2026-01-02T03:04:05Z" (ms dropped) or with ms when `millis`.

@@ -32,6 +32,7 @@
 #include <thread>
 
 #include "cron.hpp"
+#include "tz.hpp"
 
 namespace {
 
@@ -59,17 +60,18 @@ settings parse_settings(std::string_view config_json) {
     std::string k(it->name.GetString(), it->name.GetStringLength());
     const auto &v = it->value;
     std::string err;
-    if (k == "timezone" && v.IsString() && ra_sched::parse_timezone(v.GetString(), err)) {
+    if (k == "timezone" && v.IsString() && ra_sched::find_time_zone(v.GetString(), err)) {
       s.timezone = v.GetString();
     } else if (k == "max_jobs" && v.IsUint64() && v.GetUint64() >= 1 && v.GetUint64() <= 10000) {
       s.max_jobs = v.GetUint64();
     } else if (k == "history" && v.IsUint64() && v.GetUint64() >= 1 && v.GetUint64() <= 1000) {
       s.history = v.GetUint64();
     } else {
-      throw std::runtime_error("config key '" + k +
-                               "' is unknown or has a bad value (keys: timezone = \"UTC\" or \"+02:00\", max_jobs = "
-                               "1..10000, history = 1..1000)" +
-                               (err.empty() ? "" : ": " + err));
+      throw std::runtime_error(
+          "config key '" + k +
+          "' is unknown or has a bad value (keys: timezone = \"UTC\", \"+02:00\" or \"Europe/Paris\", max_jobs = "
+          "1..10000, history = 1..1000)" +
+          (err.empty() ? "" : ": " + err));
     }
   }
   return s;
@@ -366,7 +368,8 @@ class scheduler_plugin : public ra::plugin {
         "Add (or replace, keeping its history) a recurring job on this host. cron: 5 fields (min hour dom month dow), "
         "6 with seconds first, 7 with a year last, or @yearly/@monthly/@weekly/@daily/@hourly; names JAN-DEC, "
         "SUN-SAT; day of week 0 and 7 are Sunday. Exactly one of command (a shell command, run with the exec tool) "
-        "or tool (+ args). timezone: UTC (default) or a fixed offset like +02:00. splay_ms: random delay "
+        "or tool (+ args). timezone: UTC (default), a fixed offset like +02:00 or an IANA name like Europe/Paris. "
+        "splay_ms: random delay "
         "0..splay_ms. missed: skip (default) or run_once after downtime. Every run goes through the normal "
         "dispatch path at fire time, so the mode and command policy then apply (plan/disabled → denied runs).";
     add.input_schema = R"({"type":"object","properties":{
@@ -500,14 +503,14 @@ class scheduler_plugin : public ra::plugin {
     auto expr = ra_sched::parse_cron(j.cron, error);
     if (!expr) return (void)c->fail(RA_INVALID_ARGUMENT, error);
     j.timezone = d.HasMember("timezone") ? str(d, "timezone") : state_->cfg.timezone;
-    auto off = ra_sched::parse_timezone(j.timezone, error);
-    if (!off) return (void)c->fail(RA_INVALID_ARGUMENT, error);
+    auto zone = ra_sched::find_time_zone(j.timezone, error);
+    if (!zone) return (void)c->fail(RA_INVALID_ARGUMENT, error);
     if (d.HasMember("splay_ms")) j.splay_ms = d["splay_ms"].GetInt64();
     if (d.HasMember("missed")) j.missed = str(d, "missed");
     int64_t t = now_ms();
     j.created_ms = t;
     j.cursor = floor_div(t, 1000);
-    auto next = ra_sched::next_after(*expr, j.cursor, *off);
+    auto next = ra_sched::next_after(*expr, j.cursor, *zone);
     bool replaced = false;
     std::string problem;
     state_->st.with_jobs([&](std::vector<job> &jobs, bool &changed) {
@@ -597,9 +600,9 @@ class scheduler_plugin : public ra::plugin {
       w.Int64(j.splay_ms);
       std::string err;
       auto e = ra_sched::parse_cron(j.cron, err);
-      auto off = ra_sched::parse_timezone(j.timezone, err);
+      auto zone = ra_sched::find_time_zone(j.timezone, err);
       std::optional<int64_t> next;
-      if (e && off) next = ra_sched::next_after(*e, std::max(now_s, j.cursor), *off);
+      if (e && zone) next = ra_sched::next_after(*e, std::max(now_s, j.cursor), *zone);
       w.Key("next_run");
       if (next)
         w.String(ra_sched::iso8601_utc(*next * 1000).c_str());
@@ -711,9 +714,9 @@ class scheduler_plugin : public ra::plugin {
         names.insert(j.name);
         std::string err;
         auto e = ra_sched::parse_cron(j.cron, err);
-        auto off = ra_sched::parse_timezone(j.timezone, err);
-        if (!e || !off) continue;
-        auto next = ra_sched::next_after(*e, j.cursor, *off);
+        auto zone = ra_sched::find_time_zone(j.timezone, err);
+        if (!e || !zone) continue;
+        auto next = ra_sched::next_after(*e, j.cursor, *zone);
         bool first = seen.insert(j.name).second;
         if (!next) continue;
         if (*next > now_s) {
@@ -723,7 +726,7 @@ class scheduler_plugin : public ra::plugin {
         // Due. Occurrences clearly in the past at the first look (> 2 s old) were missed while no runner ran.
         bool missed = first && *next < now_s - 2;
         int64_t count = 0;
-        for (auto n = next; n && *n <= now_s && count < 1000; n = ra_sched::next_after(*e, *n, *off)) ++count;
+        for (auto n = next; n && *n <= now_s && count < 1000; n = ra_sched::next_after(*e, *n, *zone)) ++count;
         j.cursor = now_s;
         changed = true;
         if (missed) {

@@ -98,7 +98,11 @@ code, r, out = call("schedule_add", {"name": "bad", "cron": "* * * * *", "tool":
 t.ok(code == 2 and "no_such_tool" in json.dumps(out), "unknown tool: exit 2", out)
 code, r, out = call("schedule_add", {"name": "bad", "cron": "* * * * *", "command": "true",
                                      "timezone": "Mars/Olympus"})
-t.ok(code == 2 and "fixed offset" in json.dumps(out), "unsupported time zone: exit 2 with the reason", out)
+t.ok(code == 2 and "unknown time zone 'Mars/Olympus'" in json.dumps(out),
+     "unknown IANA time zone: exit 2 with the reason", out)
+code, r, out = call("schedule_add", {"name": "bad", "cron": "* * * * *", "command": "true",
+                                     "timezone": "../../etc/passwd"})
+t.ok(code == 2 and "invalid time zone name" in json.dumps(out), "a path-like zone name is refused", out)
 code, r, out = call("schedule_add", {"name": "bad", "cron": "* * * * *", "command": "rm -rf /"})
 t.ok(code != 0, "a command the policy refuses is refused at add time", out)
 code, r, out = call("schedule_list", {})
@@ -123,6 +127,23 @@ v = jobs.get("via-tool", {})
 t.ok(v.get("tool") == "exec" and v.get("args") == {"command": "true"} and v.get("timezone") == "+02:00" and
      v.get("missed") == "run_once" and (v.get("next_run") or "").endswith("T10:00:00Z"),
      "list: tool, args, zone (12:00 at +02:00 is 10:00 UTC), missed", v)
+code, r, out = call("schedule_add", {"name": "paris", "cron": "0 0 12 * * *", "command": "true",
+                                     "timezone": "Europe/Paris"})
+t.ok(code == 0 and ISO.match(r.get("next_run") or ""), "add a job in an IANA zone (Europe/Paris)", out)
+code, r, out = call("schedule_list", {})
+p = {j["name"]: j for j in r.get("jobs", [])}.get("paris", {})
+try:
+    from datetime import datetime, timezone as dt_timezone
+    from zoneinfo import ZoneInfo
+    nr = datetime.strptime(p.get("next_run") or "", "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt_timezone.utc)
+    local = nr.astimezone(ZoneInfo("Europe/Paris"))
+    off_h = int(local.utcoffset().total_seconds() // 3600)
+    t.ok(p.get("timezone") == "Europe/Paris" and local.hour == 12 and local.minute == 0 and
+         nr.hour == 12 - off_h and off_h in (1, 2),
+         f"list: 12:00 in Europe/Paris is {12 - off_h:02d}:00 UTC on that date (offset +{off_h})", p)
+except ImportError:  # no zoneinfo module: summer or winter time, either is 10 or 11 UTC
+    t.ok((p.get("next_run") or "")[11:13] in ("10", "11"), "list: 12:00 in Europe/Paris is 10 or 11 UTC", p)
+call("schedule_remove", {"name": "paris"})
 code, r, out = call("schedule_remove", {"name": "via-tool"})
 t.ok(code == 0 and r.get("removed") == "via-tool", "remove a job", out)
 code, r, out = call("schedule_remove", {"name": "via-tool"})
@@ -228,6 +249,17 @@ bad = Host(plugins=("exec",), extra_config='[plugins.scheduler]\nload = "require
                                            'colour = "blue"\n')
 p = bad.run("call", "schedule_list", "{}")
 t.ok(p.returncode != 0 and "colour" in p.stderr, "an unknown config key is refused", p.stderr)
+bad = Host(plugins=("exec",), extra_config='[plugins.scheduler]\nload = "required"\n[plugins.scheduler.config]\n'
+                                           'timezone = "Mars/Olympus"\n')
+p = bad.run("call", "schedule_list", "{}")
+t.ok(p.returncode != 0 and "unknown time zone 'Mars/Olympus'" in p.stderr, "an unknown default zone is refused",
+     p.stderr)
+paris = Host(plugins=("exec",), extra_config='[plugins.scheduler]\nload = "required"\n[plugins.scheduler.config]\n'
+                                             'timezone = "Europe/Paris"\n')
+code, out, err = paris.call("schedule_add", {"name": "p", "cron": "0 0 12 * * *", "command": "true"})
+code2, out2, err2 = paris.call("schedule_list", {})
+pj = ((out2 or {}).get("result", {}).get("jobs") or [{}])[0]
+t.ok(code == 0 and pj.get("timezone") == "Europe/Paris", "an IANA zone as the config default", (out, out2, err))
 
 # ---- a command job needs the exec tool on this host ------------------------------------------------------
 solo = Host(plugins=("scheduler",), extra_config='[plugins.exec]\nload = "disabled"\n')

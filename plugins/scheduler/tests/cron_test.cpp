@@ -287,7 +287,6 @@ TEST(CronTimezone, Parsing) {
   EXPECT_FALSE(parse_timezone("+02:75", err));
   EXPECT_FALSE(parse_timezone("02:00", err));
   EXPECT_FALSE(parse_timezone("+02:0x", err));
-  EXPECT_FALSE(parse_timezone("Europe/Paris", err));
+  EXPECT_FALSE(parse_timezone("Europe/Paris", err));  // IANA names: find_time_zone (tz.hpp, tz_test.cpp)
   EXPECT_NE(err.find("fixed offset"), std::string::npos) << err;
-  EXPECT_NE(err.find("tzdb"), std::string::npos) << err;
 }
