@@ -10,12 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "utf8.hpp"
+
 namespace ra_files {
 
-// Well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
-bool is_utf8(std::string_view s);
-// Ill-formed bytes replaced by U+FFFD, for names that must go into JSON.
-std::string lossy_utf8(std::string_view s);
+// is_utf8 and lossy_utf8: the built-in plugins' shared ones (plugins/common/utf8.hpp).
+using ra::plugin_text::is_utf8;
+using ra::plugin_text::lossy_utf8;
 
 std::string base64_encode(std::string_view bytes);
 // Standard alphabet, padding optional, whitespace (line breaks) ignored; nullopt when malformed.

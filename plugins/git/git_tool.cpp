@@ -111,21 +111,6 @@ const char *const push_out = R"json({"type": "object", "properties": {)json" RA_
 
 // ---- text helpers -------------------------------------------------------------------------------
 
-// Length of the well-formed UTF-8 sequence at s[i], 0 when ill-formed or incomplete.
-size_t seq_len(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t need = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (need == 0 || i + need > s.size()) return 0;
-  for (size_t k = 1; k < need; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  if (need == 2 && c < 0xC2) return 0;
-  if (need == 3 && ((c == 0xE0 && b(i + 1) < 0xA0) || (c == 0xED && b(i + 1) > 0x9F))) return 0;
-  if (need == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) > 0x8F))) return 0;
-  return need;
-}
-
 std::string_view trim_right(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
     s.remove_suffix(1);
@@ -825,22 +810,6 @@ std::string failure_reason(std::string_view out, std::string_view err) {
   return valid_utf8(why);
 }
 
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t n = seq_len(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
 // ---- outcomes -------------------------------------------------------------------------------------
 
 outcome status_outcome(const git_args &a, const run_result &r) {
@@ -919,7 +888,7 @@ outcome diff_outcome(const git_args &a, const run_result &r) {
     for (size_t back = 1; back <= 3 && back <= text.size(); ++back) {
       unsigned char c = static_cast<unsigned char>(text[text.size() - back]);
       if ((c & 0xC0) == 0x80) continue;
-      if (c >= 0xC0 && seq_len(text, text.size() - back) == 0) cut = text.size() - back;
+      if (c >= 0xC0 && ra::plugin_text::utf8_seq_len(text, text.size() - back) == 0) cut = text.size() - back;
       break;
     }
     text = text.substr(0, cut);

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "utf8.hpp"
+
 namespace ra_git {
 
 // ssh for git's network operations unless the daemon's environment already names one.
@@ -134,7 +136,7 @@ std::string combine_output(std::string_view out, std::string_view err);
 // Why git failed, from its output: the "fatal:"/"error:" lines (prefix dropped), else the last line.
 std::string failure_reason(std::string_view out, std::string_view err);
 // Replaces ill-formed UTF-8 with U+FFFD.
-std::string valid_utf8(std::string_view s);
+inline std::string valid_utf8(std::string_view s) { return ra::plugin_text::lossy_utf8(s); }
 
 // ---- outcomes -------------------------------------------------------------------------------------
 // What the glue completes the call with. status RA_OK with success true, or a failure status

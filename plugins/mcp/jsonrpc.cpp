@@ -8,6 +8,8 @@
 // Thread safety: pure functions; line_splitter instances are single-threaded.
 #include "jsonrpc.hpp"
 
+#include "utf8.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -82,44 +84,7 @@ void line_splitter::finish_line(std::string_view tail, const std::function<void(
 
 // ---- UTF-8 --------------------------------------------------------------------------------------
 
-namespace {
-
-// Length of the well-formed UTF-8 sequence at s[i], or 0 when ill-formed (RFC 3629 table: no
-// overlongs, no surrogates, nothing above U+10FFFF).
-size_t utf8_seq_len(std::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  size_t left = s.size() - i;
-  auto cont = [&](size_t k) { return (b(k) & 0xC0) == 0x80; };
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(i + 1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3) return 0;
-    unsigned char c1 = b(i + 1);
-    if (c == 0xE0 && c1 < 0xA0) return 0;
-    if (c == 0xED && c1 > 0x9F) return 0;
-    return cont(i + 1) && cont(i + 2) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4) return 0;
-    unsigned char c1 = b(i + 1);
-    if (c == 0xF0 && c1 < 0x90) return 0;
-    if (c == 0xF4 && c1 > 0x8F) return 0;
-    return cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
-  }
-  return 0;
-}
-
-bool is_valid_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = utf8_seq_len(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 // ---- SAX capture of a line ----------------------------------------------------------------------
 
@@ -197,7 +162,7 @@ class line_handler {
   // RapidJSON 1.1 validates raw bytes but decodes a lone low-surrogate escape (\uDC00) into
   // ill-formed UTF-8, which would otherwise reach our output.
   bool valid_string(std::string_view v) {
-    if (is_valid_utf8(v)) return true;
+    if (ra::plugin_text::is_utf8(v)) return true;
     lone_surrogate = true;
     return false;
   }
@@ -446,7 +411,7 @@ std::string quote(std::string_view s) {
       out += hex[c >> 4];
       out += hex[c & 15];
     } else if (c >= 0x80) {
-      size_t n = utf8_seq_len(s, i);
+      size_t n = ra::plugin_text::utf8_seq_len(s, i);
       if (n == 0) {
         out += "\xEF\xBF\xBD";  // U+FFFD, one per ill-formed byte
         ++i;

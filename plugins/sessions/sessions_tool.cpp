@@ -15,6 +15,8 @@
 #include <sqlite3.h>
 #endif
 
+#include "utf8.hpp"
+
 namespace ra_sessions {
 
 namespace {
@@ -23,31 +25,9 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 constexpr uint64_t max_history_bytes = 64ull << 20;  // one history file
 constexpr size_t per_provider_cap = 200;             // §14
 
-// Replaces invalid UTF-8 sequences with U+FFFD.
-std::string sanitize_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool good = n > 0 && i + n <= s.size();
-    for (size_t k = 1; good && k < n; ++k) good = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (good && n == 2 && c < 0xC2) good = false;
-    if (good) {
-      out.append(s.substr(i, n));
-      i += n;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
-
 void put(writer &w, const char *key, std::string_view v) {
   w.Key(key);
-  std::string safe = sanitize_utf8(v);
+  std::string safe = ra::plugin_text::lossy_utf8(v);
   w.String(safe.data(), static_cast<rapidjson::SizeType>(safe.size()));
 }
 void put_u(writer &w, const char *key, uint64_t v) {
@@ -388,7 +368,7 @@ void write_session(writer &w, const session_info &s, const std::set<std::string>
   if (s.cwd.empty())
     w.Null();
   else
-    w.String(sanitize_utf8(s.cwd).c_str());
+    w.String(ra::plugin_text::lossy_utf8(s.cwd).c_str());
   put(w, "updated", iso8601_ms(s.updated_ms));
   put_u(w, "updated_ms", static_cast<uint64_t>(std::max<int64_t>(0, s.updated_ms)));
   w.Key("messages");
@@ -1056,7 +1036,7 @@ outcome list_sessions(fs_reader &fs, const locations &loc, std::string_view args
   put_u(w, "skipped", skipped);
   w.Key("active");
   w.StartArray();
-  for (const auto &id : live) w.String(sanitize_utf8(id).c_str());
+  for (const auto &id : live) w.String(ra::plugin_text::lossy_utf8(id).c_str());
   w.EndArray();
   w.EndObject();
   return {RA_OK, sb.GetString(), {}};
@@ -1102,7 +1082,7 @@ outcome get_session(fs_reader &fs, const locations &loc, std::string_view args_j
   if (cwd.empty())
     w.Null();
   else
-    w.String(sanitize_utf8(cwd).c_str());
+    w.String(ra::plugin_text::lossy_utf8(cwd).c_str());
   put(w, "updated", iso8601_ms(s->updated_ms));
   put_b(w, "read_only", !resumable(provider));
   put_u(w, "total", total);
