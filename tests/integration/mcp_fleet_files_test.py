@@ -5,14 +5,12 @@ mode, each with the exec, files and git plugins and its own work dir). The MCP p
 while the others proceed; identical results are grouped."""
 import json
 import os
-import queue
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from ra_test import BIN, Agent, Host, Relay, Tap, require_binary  # noqa: E402
+from ra_test import Agent, Host, McpClient, Relay, Tap, require_binary  # noqa: E402
 
 require_binary()
 t = Tap()
@@ -38,34 +36,9 @@ for a in agents.values():  # one repository per host, same content, same commit 
     subprocess.run(["git", "-C", repo, "add", "README"], check=True)
     subprocess.run(["git", "-C", repo, "commit", "-q", "-m", "first"], check=True, env={**os.environ, **GIT_ENV})
 
-ctl = Host(plugins=("mcp",))
-proc = subprocess.Popen([BIN, "mcp", "--relay", relay.url, "--room", ROOM, "--token", TOKEN, "--name", "ai",
-                         "--no-agent"], env=ctl.env(), cwd=ctl.work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                        stderr=open(os.path.join(ctl.root, "mcp.log"), "w"), text=True)
-lines = queue.Queue()
-threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
-next_id = [0]
-
-
-def request(method, params, timeout=60):
-    next_id[0] += 1
-    i = next_id[0]
-    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}) + "\n")
-    proc.stdin.flush()
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            msg = json.loads(lines.get(timeout=max(0.1, end - time.time())))
-        except queue.Empty:
-            break
-        if msg.get("id") == i:
-            return msg
-    return None
-
-
-def call(tool, args):
-    r = request("tools/call", {"name": tool, "arguments": args})
-    return (r or {}).get("result") or {}
+mcp = McpClient(Host(plugins=("mcp",)), "--relay", relay.url, "--room", ROOM, "--token", TOKEN, "--name", "ai",
+                "--no-agent")
+request, call = mcp.request, mcp.call
 
 
 def by_host(result):
@@ -73,8 +46,7 @@ def by_host(result):
 
 
 request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})
-proc.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
-proc.stdin.flush()
+mcp.notify("notifications/initialized")
 deadline = time.time() + 30
 while time.time() < deadline:
     if len(call("list_agents", {}).get("structuredContent", {}).get("agents", [])) >= 4:
@@ -141,5 +113,4 @@ r = call("fleet_git", {"target": "all", "op": "rebase", "repo": "repo"})
 t.ok(r.get("isError") is True and "unknown git op" in r.get("content", [{}])[0].get("text", ""),
      "fleet_git with an unknown op is an argument error")
 
-proc.stdin.close()
-proc.wait(10)
+mcp.close()

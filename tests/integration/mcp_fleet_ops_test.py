@@ -5,17 +5,13 @@ is waited for with task_wait; a plan host without the runner whitelisted does no
 relay, real agents (`remote-agents run` with the exec, scheduler and tasks plugins), a stand-in
 `claude` script on the agents' PATH (the real CLI is not installed here), an MCP process with
 --no-agent so every call crosses the relay."""
-import json
 import os
-import queue
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-from ra_test import BIN, Agent, Host, Relay, Tap, require_binary  # noqa: E402
+from ra_test import Agent, Host, McpClient, Relay, Tap, require_binary  # noqa: E402
 
 require_binary()
 t = Tap()
@@ -36,33 +32,9 @@ agents = {
     "db-1": Agent(relay, ROOM, TOKEN, "db-1", tags=("db",), mode="plan", plugins=PLUGINS, env=agent_env),
 }
 
-ctl = Host(plugins=("mcp",))
-proc = subprocess.Popen([BIN, "mcp", "--relay", relay.url, "--room", ROOM, "--token", TOKEN, "--name", "ai",
-                         "--no-agent"], env=ctl.env(), cwd=ctl.work, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                        stderr=open(os.path.join(ctl.root, "mcp.log"), "w"), text=True)
-lines = queue.Queue()
-threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
-next_id = [0]
-
-
-def request(method, params, timeout=60):
-    next_id[0] += 1
-    i = next_id[0]
-    proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}) + "\n")
-    proc.stdin.flush()
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            msg = json.loads(lines.get(timeout=max(0.1, end - time.time())))
-        except queue.Empty:
-            break
-        if msg.get("id") == i:
-            return msg
-    return {}
-
-
-def call(tool, args):
-    return request("tools/call", {"name": tool, "arguments": args}).get("result") or {}
+mcp = McpClient(Host(plugins=("mcp",)), "--relay", relay.url, "--room", ROOM, "--token", TOKEN, "--name", "ai",
+                "--no-agent")
+request, call = mcp.request, mcp.call
 
 
 def result_of(r):
@@ -127,5 +99,4 @@ else:
     t.ok(r.get("isError") is True, "on the plan host task_dispatch is refused", r.get("content"))
     t.ok(True, "the CLI did not run on the plan host")
 
-proc.stdin.close()
-proc.wait(10)
+mcp.close()

@@ -266,3 +266,53 @@ class Controller(Host):
             return p.returncode, json.loads(p.stdout), p.stderr
         except ValueError:
             return p.returncode, None, p.stdout + p.stderr
+
+
+class McpClient:
+    """A raw JSON-RPC client of `remote-agents mcp` over its stdio pipe, for tests that need the
+    protocol as bytes (the official SDK drives it in tests/mcp_client). `host` gives the env and
+    cwd; stderr goes to <host root>/mcp.log."""
+
+    def __init__(self, host, *args):
+        import queue
+        import threading
+        self.proc = subprocess.Popen([BIN, "mcp", *args], env=host.env(), cwd=host.work, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=open(os.path.join(host.root, "mcp.log"), "w"),
+                                     text=True)
+        self.lines = queue.Queue()
+        self.empty = queue.Empty
+        threading.Thread(target=lambda: [self.lines.put(x) for x in self.proc.stdout], daemon=True).start()
+        self.next_id = 0
+        atexit.register(self.close)
+
+    def notify(self, method, params=None):
+        msg = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.proc.stdin.write(json.dumps(msg) + "\n")
+        self.proc.stdin.flush()
+
+    def request(self, method, params, timeout=60):
+        """The response to this request, {} when none came in time (notifications are skipped)."""
+        self.next_id += 1
+        i = self.next_id
+        self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}) + "\n")
+        self.proc.stdin.flush()
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                msg = json.loads(self.lines.get(timeout=max(0.1, end - time.time())))
+            except self.empty:
+                break
+            if msg.get("id") == i:
+                return msg
+        return {}
+
+    def call(self, tool, args):
+        """tools/call → its result object ({} when there was none)."""
+        return self.request("tools/call", {"name": tool, "arguments": args}).get("result") or {}
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(10)
