@@ -1,5 +1,5 @@
 // sessions_plugin.cpp — ABI glue of the sessions plugin: session_list and session_get (read) over
-// the local chat histories of claude, opencode, cline, roo, kilo (zed: reported, not readable), and
+// the local chat histories of claude, opencode, cline, roo, kilo and zed (threads.db and its -wal), and
 // session_resume (exec), which continues a claude/opencode session with its CLI through host->spawn
 // (sandbox of the call's mode, process-group kill on timeout/cancel, prompt as one argv element).
 // Every file is read through host->open_file (ABI 1.1), so the path policy of the call's mode
@@ -189,8 +189,9 @@ class sessions_plugin : public ra::plugin {
       t.title = "List AI chat sessions";
       t.description =
           "Local AI-assistant chat histories on this host, newest first: claude (~/.claude/projects), opencode "
-          "(~/.local/share/opencode/storage), cline / roo / kilo (VS Code globalStorage task dirs); zed is reported "
-          "as not readable (SQLite). Each: provider, id, title (first user message, truncated), cwd, updated "
+          "(~/.local/share/opencode/storage), cline / roo / kilo (VS Code globalStorage task dirs), zed "
+          "(~/.local/share/zed/threads/threads.db). Each: provider, id, title (first user message, truncated), cwd, "
+          "updated "
           "(ISO 8601), messages, read_only (cline/roo/kilo/zed cannot be resumed), live (a running claude/opencode "
           "process names it). provider filters, query matches title/id/cwd, limit (default 50). Corrupt files are "
           "skipped and counted per provider. Read-only.";

@@ -15,7 +15,9 @@
 #include <sqlite3.h>
 #endif
 
+#include "sqlite_wal.hpp"
 #include "utf8.hpp"
+#include "zstd_frame.hpp"
 
 namespace ra_sessions {
 
@@ -120,6 +122,7 @@ struct provider_stats {
 struct candidate {
   std::string path, id, dir;
   int64_t mtime_ms = 0;
+  bool legacy = false;  // opencode: the pre-0.4 storage layout
 };
 
 void newest_first(std::vector<candidate> &c) {
@@ -176,41 +179,71 @@ void scan_claude(fs_reader &fs, const locations &loc, std::vector<session_info> 
 
 std::string opencode_dir(const locations &loc, const char *sub) { return join(loc.opencode_storage, sub); }
 
-void scan_opencode(fs_reader &fs, const locations &loc, std::vector<session_info> &out, provider_stats &st) {
-  std::string sessions = opencode_dir(loc, "session");
-  auto projects = fs.list(sessions);
-  if (!projects) return;
+// opencode before 0.4 kept everything under storage/session/: info/<id>.json, message/<id>/<msg>.json
+// and part/<id>/<msg>/<part>.json. Since 0.4: session/<project>/<id>.json, message/<id>/<msg>.json
+// and part/<msg>/<part>.json. These names are never project ids (hashes or "global").
+bool legacy_opencode_dir(std::string_view name) { return name == "info" || name == "message" || name == "part"; }
+
+std::string opencode_message_dir(const locations &loc, const session_info &s) {
+  return join(opencode_dir(loc, s.legacy_layout ? "session/message" : "message"), s.id);
+}
+std::string opencode_part_dir(const locations &loc, const session_info &s, const std::string &msg_id) {
+  return s.legacy_layout ? join(join(opencode_dir(loc, "session/part"), s.id), msg_id)
+                         : join(opencode_dir(loc, "part"), msg_id);
+}
+
+// The session files of both layouts, current first (so a session in both is taken from it).
+std::vector<candidate> opencode_candidates(fs_reader &fs, const locations &loc) {
   std::vector<candidate> cands;
-  for (const auto &d : *projects) {
-    if (!d.is_dir) continue;
-    std::string dir = join(sessions, d.name);
+  std::string sessions = opencode_dir(loc, "session");
+  auto add_files = [&](const std::string &dir, const std::string &project, bool legacy) {
     auto files = fs.list(dir);
-    if (!files) continue;
+    if (!files) return;
     for (const auto &f : *files)
       if (f.is_file && ends_with(f.name, ".json"))
-        cands.push_back({join(dir, f.name), f.name.substr(0, f.name.size() - 5), d.name, f.mtime_ms});
+        cands.push_back({join(dir, f.name), f.name.substr(0, f.name.size() - 5), project, f.mtime_ms, legacy});
+  };
+  auto projects = fs.list(sessions);
+  if (!projects) return cands;
+  for (const auto &d : *projects)
+    if (d.is_dir && !legacy_opencode_dir(d.name)) add_files(join(sessions, d.name), d.name, false);
+  add_files(join(sessions, "info"), "", true);
+  return cands;
+}
+
+// A session file → its listing entry (nullopt: corrupt). The message count is the number of
+// message files.
+std::optional<session_info> opencode_info(fs_reader &fs, const locations &loc, const candidate &c) {
+  auto text = fs.read(c.path, 1u << 20, nullptr);
+  auto s = text ? parse_opencode_session(*text) : std::nullopt;
+  if (!s || s->id.empty()) return std::nullopt;
+  session_info i;
+  i.provider = "opencode";
+  i.id = s->id;
+  i.path = c.path;
+  i.legacy_layout = c.legacy;
+  i.title = s->title.empty() ? s->id : make_title(s->title);
+  i.cwd = s->directory;
+  i.updated_ms = s->updated_ms ? s->updated_ms : c.mtime_ms;
+  if (auto msgs = fs.list(opencode_message_dir(loc, i))) {
+    for (const auto &m : *msgs)
+      if (m.is_file && ends_with(m.name, ".json")) ++i.messages;
   }
+  return i;
+}
+
+void scan_opencode(fs_reader &fs, const locations &loc, std::vector<session_info> &out, provider_stats &st) {
   std::vector<session_info> found;
-  for (const auto &c : cands) {
+  std::set<std::string> seen;
+  for (const auto &c : opencode_candidates(fs, loc)) {
     if (fs.cancelled()) return;
-    auto text = fs.read(c.path, 1u << 20, nullptr);
-    auto s = text ? parse_opencode_session(*text) : std::nullopt;
-    if (!s || s->id.empty()) {
+    auto i = opencode_info(fs, loc, c);
+    if (!i) {
       ++st.skipped;
       continue;
     }
-    session_info i;
-    i.provider = "opencode";
-    i.id = s->id;
-    i.path = c.path;
-    i.title = s->title.empty() ? s->id : make_title(s->title);
-    i.cwd = s->directory;
-    i.updated_ms = s->updated_ms ? s->updated_ms : c.mtime_ms;
-    if (auto msgs = fs.list(join(opencode_dir(loc, "message"), s->id))) {
-      for (const auto &m : *msgs)
-        if (m.is_file && ends_with(m.name, ".json")) ++i.messages;
-    }
-    found.push_back(std::move(i));
+    if (!seen.insert(i->id).second) continue;  // migrated: listed once, from the current layout
+    found.push_back(std::move(*i));
   }
   std::stable_sort(found.begin(), found.end(),
                    [](const session_info &a, const session_info &b) { return a.updated_ms > b.updated_ms; });
@@ -280,11 +313,6 @@ void scan_vscode(fs_reader &fs, const locations &loc, const std::string &provide
 
 constexpr uint64_t max_zed_bytes = 256ull << 20;
 
-bool is_zstd(std::string_view d) {
-  return d.size() >= 4 && static_cast<unsigned char>(d[0]) == 0x28 && static_cast<unsigned char>(d[1]) == 0xB5 &&
-         static_cast<unsigned char>(d[2]) == 0x2F && static_cast<unsigned char>(d[3]) == 0xFD;
-}
-
 session_info zed_info(const zed_row &row, const std::string &db) {
   session_info i;
   i.provider = "zed";
@@ -295,6 +323,31 @@ session_info zed_info(const zed_row &row, const std::string &db) {
   return i;
 }
 
+// The database as SQLite would see it: the main file with the committed frames of `<db>-wal`
+// applied (zed runs in WAL mode; its newest threads are often only there). Both files are read
+// through the fs_reader, i.e. the host's path policy. nullopt when the main file is missing or too
+// large (`error`); a missing or unusable -wal file leaves the main file as it is (`note` says why).
+std::optional<std::string> zed_image(fs_reader &fs, const std::string &db, std::string &error, std::string &note) {
+  bool cut = false;
+  auto bytes = fs.read(db, max_zed_bytes, &cut);
+  if (!bytes) return std::nullopt;
+  if (cut) {
+    error = db + " is larger than 256 MiB: not read";
+    return std::nullopt;
+  }
+  auto wal = fs.read(db + "-wal", max_zed_bytes, &cut);
+  if (!wal || wal->empty()) return bytes;  // no log, or one emptied by a checkpoint
+  std::string reason;
+  if (cut)
+    reason = "larger than 256 MiB";
+  else if (apply_wal(*bytes, *wal, max_zed_bytes, reason))
+    return bytes;
+  note = db + "-wal ignored: " + reason;
+  return bytes;
+}
+
+constexpr const char *no_zstd = "zstd threads not readable: built without libzstd";
+
 void scan_zed(fs_reader &fs, const locations &loc, std::vector<session_info> &out, provider_stats &st) {
   if (!zed_supported()) {
     st.readable = false;
@@ -304,16 +357,17 @@ void scan_zed(fs_reader &fs, const locations &loc, std::vector<session_info> &ou
   std::set<std::string> seen;
   std::vector<session_info> found;
   for (const auto &db : loc.zed_dbs) {
-    bool cut = false;
-    auto bytes = fs.read(db, max_zed_bytes, &cut);
-    if (!bytes) continue;
-    if (cut) {
-      ++st.skipped;
-      st.reason = db + " is larger than 256 MiB: not read";
+    std::string error, note;
+    auto image = zed_image(fs, db, error, note);
+    if (!note.empty()) st.reason = note;
+    if (!image) {
+      if (!error.empty()) {
+        ++st.skipped;
+        st.reason = error;
+      }
       continue;
     }
-    std::string error;
-    auto rows = zed_rows(std::move(*bytes), "", per_provider_cap, error);
+    auto rows = zed_rows(std::move(*image), "", per_provider_cap, error);
     if (!rows) {
       ++st.skipped;
       st.reason = db + ": " + error;
@@ -328,10 +382,12 @@ void scan_zed(fs_reader &fs, const locations &loc, std::vector<session_info> &ou
       std::string e;
       if (auto p = parse_zed_thread(row.data, e)) {
         i.messages = p->messages.size();
-      } else if (is_zstd(row.data)) {
-        i.messages_known = false;  // listed from its columns; the transcript needs zstd
+      } else if (is_zstd(row.data) && !zstd_supported()) {
+        i.messages_known = false;  // listed from its columns; the transcript needs libzstd
+        st.reason = no_zstd;
       } else {
         ++st.skipped;
+        st.reason = "zed thread '" + row.id + "': " + e;
         continue;
       }
       found.push_back(std::move(i));
@@ -346,11 +402,10 @@ void scan_zed(fs_reader &fs, const locations &loc, std::vector<session_info> &ou
 
 std::optional<zed_row> zed_find(fs_reader &fs, const locations &loc, const std::string &id, std::string &db_out) {
   for (const auto &db : loc.zed_dbs) {
-    bool cut = false;
-    auto bytes = fs.read(db, max_zed_bytes, &cut);
-    if (!bytes || cut) continue;
-    std::string error;
-    auto rows = zed_rows(std::move(*bytes), id, 1, error);
+    std::string error, note;
+    auto image = zed_image(fs, db, error, note);
+    if (!image) continue;
+    auto rows = zed_rows(std::move(*image), id, 1, error);
     if (rows && !rows->empty()) {
       db_out = db;
       return rows->front();
@@ -392,14 +447,39 @@ std::optional<parsed> load(fs_reader &fs, const session_info &s) {
   return read_task(fs, s.path);
 }
 
+// One message's text: its part files, joined in name order (part ids sort by creation), else the
+// parts kept inside the message itself (the oldest legacy files).
+std::string opencode_text(fs_reader &fs, const std::string &pdir, const opencode_message &m, parsed &p) {
+  auto parts = fs.list(pdir);
+  if (!parts) return m.inline_text;
+  std::vector<std::string> names;
+  for (const auto &f : *parts)
+    if (f.is_file && ends_with(f.name, ".json")) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const auto &n : names) {
+    auto raw = fs.read(join(pdir, n), 8u << 20, nullptr);
+    auto t = raw ? parse_opencode_part(*raw) : std::nullopt;
+    if (!t) {
+      ++p.skipped_lines;
+      continue;
+    }
+    if (t->empty()) continue;
+    if (!text.empty()) text += "\n";
+    text += *t;
+  }
+  return text;
+}
+
 std::optional<parsed> load_opencode(fs_reader &fs, const locations &loc, const session_info &s) {
   parsed p;
-  auto files = fs.list(join(opencode_dir(loc, "message"), s.id));
+  std::string mdir = opencode_message_dir(loc, s);
+  auto files = fs.list(mdir);
   if (!files) return p;  // a session without messages
   std::vector<opencode_message> msgs;
   for (const auto &f : *files) {
     if (!f.is_file || !ends_with(f.name, ".json")) continue;
-    auto text = fs.read(join(join(opencode_dir(loc, "message"), s.id), f.name), 1u << 20, nullptr);
+    auto text = fs.read(join(mdir, f.name), 8u << 20, nullptr);
     auto m = text ? parse_opencode_message(*text) : std::nullopt;
     if (!m || m->id.empty()) {
       ++p.skipped_lines;
@@ -411,25 +491,7 @@ std::optional<parsed> load_opencode(fs_reader &fs, const locations &loc, const s
     return a.created_ms != b.created_ms ? a.created_ms < b.created_ms : a.id < b.id;
   });
   for (const auto &m : msgs) {
-    std::string pdir = join(opencode_dir(loc, "part"), m.id);
-    auto parts = fs.list(pdir);
-    if (!parts) continue;
-    std::vector<std::string> names;
-    for (const auto &f : *parts)
-      if (f.is_file && ends_with(f.name, ".json")) names.push_back(f.name);
-    std::sort(names.begin(), names.end());
-    std::string text;
-    for (const auto &n : names) {
-      auto raw = fs.read(join(pdir, n), 8u << 20, nullptr);
-      auto t = raw ? parse_opencode_part(*raw) : std::nullopt;
-      if (!t) {
-        ++p.skipped_lines;
-        continue;
-      }
-      if (t->empty()) continue;
-      if (!text.empty()) text += "\n";
-      text += *t;
-    }
+    std::string text = opencode_text(fs, opencode_part_dir(loc, s, m.id), m, p);
     if (trim(text).empty()) continue;
     p.messages.push_back({m.role, text, m.created_ms ? iso8601_ms(m.created_ms) : std::string()});
   }
@@ -672,6 +734,11 @@ std::optional<opencode_message> parse_opencode_message(std::string_view text) {
   m.id = str_of(d, "id");
   m.role = str_of(d, "role");
   if (auto *t = member(d, "time")) m.created_ms = i64_of(*t, "created");
+  // The oldest files (opencode 0.1–0.2) keep the time under metadata and the parts inline.
+  if (auto *md = member(d, "metadata"); md && !m.created_ms) {
+    if (auto *t = member(*md, "time")) m.created_ms = i64_of(*t, "created");
+  }
+  if (auto *parts = member(d, "parts")) m.inline_text = content_text(*parts);
   if (m.id.empty() || (m.role != "user" && m.role != "assistant" && m.role != "system")) return std::nullopt;
   return m;
 }
@@ -733,8 +800,8 @@ std::optional<std::vector<zed_row>> zed_rows(std::string db_bytes, const std::st
                                              std::string &error) {
 #ifdef RA_SESSIONS_SQLITE
   // The file's bytes were read through the host (path policy); SQLite opens no file: the image is
-  // deserialized into an in-memory, read-only database. A WAL-mode header is turned into a legacy
-  // one (the -wal file, if any, is not read: threads not yet checkpointed are missing).
+  // deserialized into an in-memory, read-only database. The caller has applied the -wal file's
+  // committed frames; the WAL-mode header is turned into a legacy one so SQLite looks for no log.
   if (db_bytes.size() < 100 || db_bytes.compare(0, 16, std::string("SQLite format 3\0", 16)) != 0) {
     error = "not a SQLite database";
     return std::nullopt;
@@ -799,10 +866,12 @@ std::optional<std::vector<zed_row>> zed_rows(std::string db_bytes, const std::st
 }
 
 std::optional<parsed> parse_zed_thread(std::string_view data, std::string &error) {
-  if (data.size() >= 4 && static_cast<unsigned char>(data[0]) == 0x28 && static_cast<unsigned char>(data[1]) == 0xB5 &&
-      static_cast<unsigned char>(data[2]) == 0x2F && static_cast<unsigned char>(data[3]) == 0xFD) {
-    error = "the thread is zstd-compressed and this build has no zstd decoder";
-    return std::nullopt;
+  std::string decoded;  // one round only: JSON never starts with the magic
+  if (is_zstd(data)) {
+    auto json = zstd_decompress(data, max_history_bytes, error);
+    if (!json) return std::nullopt;
+    decoded = std::move(*json);
+    data = decoded;
   }
   rapidjson::Document d;
   d.Parse(data.data(), data.size());
@@ -920,24 +989,18 @@ std::optional<session_info> find_session(fs_reader &fs, const locations &loc, co
     return std::nullopt;
   }
   if (provider == "opencode") {
+    // The current layout first, as in the listing; then the legacy info file.
     std::string sessions = opencode_dir(loc, "session");
-    auto projects = fs.list(sessions);
-    if (!projects) return std::nullopt;
-    for (const auto &d : *projects) {
-      if (!d.is_dir) continue;
-      std::string path = join(join(sessions, d.name), id + ".json");
-      auto text = fs.read(path, 1u << 20, nullptr);
-      if (!text) continue;
-      auto s = parse_opencode_session(*text);
-      if (!s || s->id != id) continue;
-      session_info i;
-      i.provider = provider;
-      i.id = id;
-      i.path = path;
-      i.title = s->title.empty() ? id : make_title(s->title);
-      i.cwd = s->directory;
-      i.updated_ms = s->updated_ms;
-      return i;
+    std::vector<candidate> cands;
+    if (auto projects = fs.list(sessions)) {
+      for (const auto &d : *projects)
+        if (d.is_dir && !legacy_opencode_dir(d.name))
+          cands.push_back({join(join(sessions, d.name), id + ".json"), id, d.name, 0, false});
+    }
+    cands.push_back({join(join(sessions, "info"), id + ".json"), id, "", 0, true});
+    for (const auto &c : cands) {
+      auto i = opencode_info(fs, loc, c);
+      if (i && i->id == id) return i;
     }
     return std::nullopt;
   }
@@ -1060,7 +1123,7 @@ outcome get_session(fs_reader &fs, const locations &loc, std::string_view args_j
     auto row = zed_find(fs, loc, id, db);
     if (row) p = parse_zed_thread(row->data, error);
     if (!p)
-      return outcome::fail(row && is_zstd(row->data) ? RA_UNIMPLEMENTED : RA_DATA_LOSS,
+      return outcome::fail(row && is_zstd(row->data) && !zstd_supported() ? RA_UNIMPLEMENTED : RA_DATA_LOSS,
                            "zed session '" + id + "': " + (error.empty() ? "not readable" : error));
   } else {
     p = provider == "opencode" ? load_opencode(fs, loc, *s) : load(fs, *s);

@@ -1,6 +1,7 @@
 // sessions_tool.hpp — the logic of the sessions plugin, separate from the ABI glue: where each AI
 // provider keeps its local chat histories (REFERENCE-SPEC §14), the parsers of their formats
-// (claude JSONL, opencode storage JSON, cline/roo/kilo task dirs), the listing/transcript results,
+// (claude JSONL, opencode storage JSON in the current and the pre-0.4 layout, cline/roo/kilo task
+// dirs, zed's threads.db with its -wal file and zstd-compressed threads), the listing/transcript results,
 // the argv of a resume and the live-session detection from process command lines.
 // Everything here is pure: file access goes through the fs_reader interface (the plugin implements
 // it with host->open_file; the unit tests with an in-memory map).
@@ -73,6 +74,7 @@ struct session_info {
   int64_t updated_ms = 0;
   uint64_t messages = 0;
   bool messages_known = true;  // false: a zed thread that cannot be decoded here
+  bool legacy_layout = false;  // opencode: found in the pre-0.4 storage layout (storage/session/info)
   std::string path;            // the file or directory it came from (not shown)
 };
 
@@ -96,6 +98,7 @@ std::optional<opencode_session> parse_opencode_session(std::string_view text);
 struct opencode_message {
   std::string id, role;
   int64_t created_ms = 0;
+  std::string inline_text;  // legacy files with the parts inside the message: their text parts
 };
 std::optional<opencode_message> parse_opencode_message(std::string_view text);
 // The text of a part file ("" for non-text parts); nullopt when corrupt.
@@ -106,14 +109,16 @@ std::optional<std::string> parse_opencode_part(std::string_view text);
 bool zed_supported();
 struct zed_row {
   std::string id, summary, updated_at;
-  std::string data;  // the thread: JSON, or a zstd frame (not decodable here)
+  std::string data;  // the thread: JSON, or a zstd frame
 };
-// The rows of a threads.db image (the whole file's bytes), newest first, at most `limit`; only the
+// The rows of a threads.db image (the whole file's bytes, with the -wal file's committed frames
+// already applied — see sqlite_wal.hpp), newest first, at most `limit`; only the
 // row `only_id` when it is not empty. nullopt with `error` when it is not such a database.
 std::optional<std::vector<zed_row>> zed_rows(std::string db_bytes, const std::string &only_id, size_t limit,
                                              std::string &error);
 // One thread's data: messages externally tagged {"User":{content:[{"Text":…}]}} / {"Agent":…}.
-// nullopt with `error` for a zstd frame (no zstd here) or corrupt JSON.
+// A zstd frame is decompressed first (at most 64 MiB; zstd_frame.hpp). nullopt with `error` for a
+// corrupt or oversized frame, a build without libzstd, or corrupt JSON.
 std::optional<parsed> parse_zed_thread(std::string_view data, std::string &error);
 // RFC 3339 → ms since the epoch; 0 when unparsable.
 int64_t rfc3339_ms(std::string_view s);

@@ -1,15 +1,18 @@
 """The sessions plugin through the real CLI: fixture chat histories of every provider (claude JSONL,
-opencode storage JSON, cline/roo/kilo VS Code task dirs, a zed threads.db) written into the temp
-HOME, then session_list (sorting, provider/query filters, limit, corrupt files skipped and counted,
-live detection from a running process), session_get (paging, text, not found, bad ids), and
-session_resume with a stand-in `claude` first on PATH (argv echoed: the prompt is one argument, never
-a shell string; cwd = the session's), refused for view-only providers, the CLI missing on PATH, and
-what plan mode does with it."""
+opencode storage JSON in the current and the pre-0.4 layout, cline/roo/kilo VS Code task dirs, a zed
+threads.db in WAL mode whose newest thread is only in threads.db-wal, a zstd-compressed zed thread)
+written into the temp HOME, then session_list (sorting, provider/query filters, limit, corrupt files
+skipped and counted, live detection from a running process), session_get (paging, text, not found,
+bad ids, zstd, -wal, legacy opencode), and session_resume with a stand-in `claude` first on PATH
+(argv echoed: the prompt is one argument, never a shell string; cwd = the session's), refused for
+view-only providers, the CLI missing on PATH, and what plan mode does with it."""
 import datetime
 import json
 import os
+import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
@@ -34,6 +37,51 @@ def write(path, text, age=0):
 
 def jsonl(*records):
     return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+
+
+def zstd_raw_frame(data):
+    """A standard zstd frame (RFC 8878 §3.1.1) holding `data` as one raw, i.e. stored, block:
+    magic, a frame header declaring a single segment with a 4-byte content size, then the block
+    header (last block, type raw, size). Any zstd decoder must accept it; Python has no zstd here."""
+    assert len(data) < 128 * 1024
+    return (bytes.fromhex("28b52ffd") + bytes([0xA0]) + struct.pack("<I", len(data)) +
+            struct.pack("<I", (len(data) << 3) | 1)[:3] + data)
+
+
+def zed_thread(user, agent):
+    return json.dumps({"messages": [
+        {"User": {"id": "1", "content": [{"Text": user}]}},
+        {"Agent": {"content": [{"Thinking": {"text": "..."}}, {"Text": agent}], "tool_results": {}}}]}).encode()
+
+
+def write_zed(data_home, scratch):
+    """zed's threads.db in WAL mode: two threads checkpointed into the main file, the newest one only
+    in threads.db-wal. Both files are copied while the connection is open (closing it would
+    checkpoint the log into the main file)."""
+    dest = os.path.join(data_home, "zed", "threads")
+    os.makedirs(dest, exist_ok=True)
+    os.makedirs(scratch, exist_ok=True)
+    db = os.path.join(scratch, "threads.db")
+    con = sqlite3.connect(db, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.execute("CREATE TABLE threads (id TEXT PRIMARY KEY, summary TEXT NOT NULL, updated_at TEXT NOT NULL, "
+                "data_type TEXT NOT NULL, data BLOB NOT NULL)")
+    iso = lambda age: datetime.datetime.fromtimestamp(NOW - age, datetime.timezone.utc).isoformat()  # noqa: E731
+    rows = [("zed-thread-1", "Zed thread", iso(1000), "json", zed_thread("zed question", "zed answer")),
+            ("zed-thread-2", "Packed thread", iso(4000), "zstd",
+             zstd_raw_frame(zed_thread("packed question", "packed answer"))),
+            ("zed-thread-3", "Corrupt packed thread", iso(5000), "zstd", bytes.fromhex("28b52ffd00010203"))]
+    con.executemany("INSERT INTO threads VALUES (?,?,?,?,?)", rows)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("INSERT INTO threads VALUES (?,?,?,?,?)",
+                ("zed-thread-wal", "Thread only in the log", iso(2000), "json",
+                 zed_thread("wal question", "wal answer")))
+    assert os.path.getsize(db + "-wal") > 0
+    shutil.copyfile(db, os.path.join(dest, "threads.db"))
+    shutil.copyfile(db + "-wal", os.path.join(dest, "threads.db-wal"))
+    con.close()
+    shutil.rmtree(scratch)
 
 
 def populate(root, data_home, config_home, work):
@@ -64,6 +112,20 @@ def populate(root, data_home, config_home, work):
     write(os.path.join(st, "part", "msg_001", "prt_001.json"), json.dumps({"type": "text", "text": "opencode question"}))
     write(os.path.join(st, "part", "msg_002", "prt_001.json"), json.dumps({"type": "step-start"}))
     write(os.path.join(st, "part", "msg_002", "prt_002.json"), json.dumps({"type": "text", "text": "opencode answer"}))
+    # opencode before 0.4: storage/session/{info,message,part}; one message with its parts inline,
+    # and a stale legacy copy of ses_opencode1 (listed once, from the current layout).
+    write(os.path.join(st, "session", "info", "ses_legacy1.json"), json.dumps(
+        {"id": "ses_legacy1", "title": "Legacy opencode session",
+         "time": {"created": int((NOW - 900) * 1000), "updated": int((NOW - 150) * 1000)}}))
+    write(os.path.join(st, "session", "message", "ses_legacy1", "msg_l1.json"),
+          json.dumps({"id": "msg_l1", "sessionID": "ses_legacy1", "role": "user", "time": {"created": 1000}}))
+    write(os.path.join(st, "session", "part", "ses_legacy1", "msg_l1", "prt_l1.json"),
+          json.dumps({"type": "text", "text": "legacy question"}))
+    write(os.path.join(st, "session", "message", "ses_legacy1", "msg_l2.json"), json.dumps(
+        {"id": "msg_l2", "role": "assistant", "metadata": {"time": {"created": 2000}, "sessionID": "ses_legacy1"},
+         "parts": [{"type": "step-start"}, {"type": "text", "text": "legacy answer"}]}))
+    write(os.path.join(st, "session", "info", "ses_opencode1.json"),
+          json.dumps({"id": "ses_opencode1", "title": "Stale legacy copy", "time": {"updated": int(NOW * 1000)}}))
     # cline / roo / kilo task dirs (three different editor roots).
     ui = lambda task: json.dumps([  # noqa: E731
         {"ts": 1700000000000, "type": "say", "say": "task", "text": task},
@@ -78,22 +140,7 @@ def populate(root, data_home, config_home, work):
     kilo = os.path.join(root, ".vscode-server", "data", "User", "globalStorage", "kilocode.kilo-code", "tasks")
     write(os.path.join(kilo, "kilo-task-1", "ui_messages.json"), ui("Kilo task"), age=400)
     write(os.path.join(kilo, "kilo-broken", "ui_messages.json"), "[{", age=5)
-    # zed: a SQLite database; one JSON thread, one zstd-compressed one (listed, not decodable here).
-    db = os.path.join(data_home, "zed", "threads", "threads.db")
-    os.makedirs(os.path.dirname(db), exist_ok=True)
-    con = sqlite3.connect(db)
-    con.execute("CREATE TABLE threads (id TEXT PRIMARY KEY, summary TEXT NOT NULL, updated_at TEXT NOT NULL, "
-                "data_type TEXT NOT NULL, data BLOB NOT NULL)")
-    iso = lambda age: datetime.datetime.fromtimestamp(NOW - age, datetime.timezone.utc).isoformat()  # noqa: E731
-    thread = {"title": "Zed thread", "messages": [
-        {"User": {"id": "1", "content": [{"Text": "zed question"}]}},
-        {"Agent": {"content": [{"Thinking": {"text": "..."}}, {"Text": "zed answer"}], "tool_results": {}}}]}
-    con.execute("INSERT INTO threads VALUES (?,?,?,?,?)",
-                ("zed-thread-1", "Zed thread", iso(1000), "json", json.dumps(thread).encode()))
-    con.execute("INSERT INTO threads VALUES (?,?,?,?,?)",
-                ("zed-thread-2", "Packed thread", iso(4000), "zstd", bytes.fromhex("28b52ffd00010203")))
-    con.commit()
-    con.close()
+    write_zed(data_home, os.path.join(root, "zed-scratch"))
 
 
 populate(R, plan.data_home, plan.config_home, plan.work)
@@ -110,8 +157,9 @@ code, r, out = call(plan, "session_list", {})
 t.ok(code == 0, "session_list succeeds in plan mode", out)
 ss = r.get("sessions", [])
 ids = [s["id"] for s in ss]
-t.eq(ids, [CLAUDE1, "ses_opencode1", "1700000000000", "roo-task-1", "kilo-task-1", "zed-thread-1",
-           "22222222-aaaa-bbbb-cccc-000000000002", "zed-thread-2"], "every provider's sessions, newest first")
+t.eq(ids, [CLAUDE1, "ses_opencode1", "ses_legacy1", "1700000000000", "roo-task-1", "kilo-task-1", "zed-thread-1",
+           "zed-thread-wal", "22222222-aaaa-bbbb-cccc-000000000002", "zed-thread-2"],
+     "every provider's sessions, newest first (opencode's legacy layout, zed's -wal; each once)")
 t.eq(sorted({s["provider"] for s in ss}), ["claude", "cline", "kilo", "opencode", "roo", "zed"], "providers present")
 c1 = ss[0] if ss else {}
 t.eq((c1.get("title"), c1.get("cwd"), c1.get("messages"), c1.get("read_only")),
@@ -120,15 +168,21 @@ t.ok(str(c1.get("updated", "")).endswith("Z") and "T" in str(c1.get("updated", "
 by_id = {s["id"]: s for s in ss}
 t.eq(by_id.get("22222222-aaaa-bbbb-cccc-000000000002", {}).get("title"), "Deploy pipeline", "claude: ai-title wins")
 t.eq(by_id.get("ses_opencode1", {}).get("messages"), 2, "opencode: message count from storage")
+t.eq((by_id.get("ses_opencode1", {}).get("title"), by_id.get("ses_legacy1", {}).get("messages")),
+     ("Opencode session", 2), "opencode: the current copy wins; legacy messages counted")
 t.eq(by_id.get("1700000000000", {}).get("title"), "Cline task: write tests", "cline: title is the task")
 t.ok(all(by_id.get(i, {}).get("read_only") is True for i in ("1700000000000", "roo-task-1", "kilo-task-1")),
      "cline/roo/kilo are read-only", ss)
 prov = {p["provider"]: p for p in r.get("providers", [])}
 t.eq((prov.get("claude", {}).get("skipped"), prov.get("opencode", {}).get("skipped"),
-      prov.get("kilo", {}).get("skipped"), r.get("skipped")), (1, 1, 1, 3), "corrupt files skipped and counted")
-z1, z2 = by_id.get("zed-thread-1", {}), by_id.get("zed-thread-2", {})
-t.eq((z1.get("title"), z1.get("messages"), z1.get("read_only"), z2.get("title"), z2.get("messages")),
-     ("Zed thread", 2, True, "Packed thread", None), "zed: threads from threads.db (zstd: messages unknown)")
+      prov.get("kilo", {}).get("skipped"), prov.get("zed", {}).get("skipped"), r.get("skipped")), (1, 1, 1, 1, 4),
+     "corrupt files (and the corrupt zstd thread) skipped and counted")
+t.ok("zed-thread-3" in prov.get("zed", {}).get("reason", ""), "zed: the corrupt frame is named", prov.get("zed"))
+z1, zw = by_id.get("zed-thread-1", {}), by_id.get("zed-thread-wal", {})
+t.eq((z1.get("title"), z1.get("messages"), z1.get("read_only"), zw.get("title"), zw.get("messages")),
+     ("Zed thread", 2, True, "Thread only in the log", 2), "zed: threads from threads.db and its -wal")
+t.eq((by_id.get("zed-thread-2", {}).get("title"), by_id.get("zed-thread-2", {}).get("messages")),
+     ("Packed thread", 2), "zed: a zstd-compressed thread is decoded")
 
 code, r, out = call(plan, "session_list", {"provider": "claude"})
 t.eq([s["id"] for s in r.get("sessions", [])], [CLAUDE1, "22222222-aaaa-bbbb-cccc-000000000002"],
@@ -136,7 +190,7 @@ t.eq([s["id"] for s in r.get("sessions", [])], [CLAUDE1, "22222222-aaaa-bbbb-ccc
 code, r, out = call(plan, "session_list", {"query": "ROO"})
 t.eq([s["id"] for s in r.get("sessions", [])], ["roo-task-1"], "query filter (case-insensitive)")
 code, r, out = call(plan, "session_list", {"limit": 2})
-t.ok(len(r.get("sessions", [])) == 2 and r.get("truncated") is True and r.get("total") == 8, "limit", r)
+t.ok(len(r.get("sessions", [])) == 2 and r.get("truncated") is True and r.get("total") == 10, "limit", r)
 code, r, out = call(plan, "session_list", {"provider": "gemini"})
 t.ok(code != 0, "unknown provider refused", out)
 
@@ -183,7 +237,16 @@ code, r, out = call(plan, "session_get", {"provider": "zed", "id": "zed-thread-1
 t.eq([(m["role"], m["text"]) for m in r.get("messages", [])],
      [("user", "zed question"), ("assistant", "zed answer")], "session_get: zed thread")
 code, r, out = call(plan, "session_get", {"provider": "zed", "id": "zed-thread-2"})
-t.ok(code != 0 and "zstd" in out.get("message", ""), "session_get: a zstd zed thread fails clearly", out)
+t.eq([(m["role"], m["text"]) for m in r.get("messages", [])],
+     [("user", "packed question"), ("assistant", "packed answer")], "session_get: a zstd zed thread")
+code, r, out = call(plan, "session_get", {"provider": "zed", "id": "zed-thread-3"})
+t.ok(code != 0 and "zstd" in out.get("message", ""), "session_get: a corrupt zstd thread fails clearly", out)
+code, r, out = call(plan, "session_get", {"provider": "zed", "id": "zed-thread-wal"})
+t.eq([(m["role"], m["text"]) for m in r.get("messages", [])],
+     [("user", "wal question"), ("assistant", "wal answer")], "session_get: a zed thread only in the -wal file")
+code, r, out = call(plan, "session_get", {"provider": "opencode", "id": "ses_legacy1"})
+t.eq([(m["role"], m["text"]) for m in r.get("messages", [])],
+     [("user", "legacy question"), ("assistant", "legacy answer")], "session_get: opencode legacy layout")
 code, r, out = call(plan, "session_get", {"provider": "zed", "id": "zed-nope"})
 t.ok(code != 0 and "not found" in out.get("message", ""), "session_get: zed not found", out)
 

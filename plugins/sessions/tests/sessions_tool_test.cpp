@@ -260,6 +260,46 @@ TEST_F(Tree, GetPaged) {
   EXPECT_EQ(get_session(fs, loc, R"({"provider":"cline","id":"../t1"})").status, RA_INVALID_ARGUMENT);
 }
 
+// opencode before 0.4: storage/session/{info,message,part}; a session in both layouts is listed
+// once (the current copy); the oldest message files carry their parts inline.
+TEST_F(Tree, OpencodeLegacyLayout) {
+  const std::string st = "/h/.local/share/opencode/storage/session/";
+  fs.add(st + "info/ses_old.json", R"({"id":"ses_old","title":"Legacy work","time":{"created":1,"updated":8000}})");
+  fs.add(st + "message/ses_old/msg_a.json", R"({"id":"msg_a","role":"user","time":{"created":5}})");
+  fs.add(st + "part/ses_old/msg_a/prt_1.json", R"({"type":"text","text":"legacy question"})");
+  fs.add(st + "message/ses_old/msg_b.json",
+         R"({"id":"msg_b","role":"assistant","metadata":{"time":{"created":9}},)"
+         R"("parts":[{"type":"step-start"},{"type":"text","text":"inline answer"}]})");
+  fs.add(st + "info/ses_a.json", R"({"id":"ses_a","title":"Stale legacy copy","time":{"updated":9000}})");
+  fs.add(st + "info/broken.json", "{nope");
+  auto d = json(list_sessions(fs, loc, R"({"provider":"opencode"})", {}).json);
+  const auto &s = d["sessions"];
+  ASSERT_EQ(s.Size(), 2u);
+  EXPECT_STREQ(s[0]["id"].GetString(), "ses_old");
+  EXPECT_STREQ(s[0]["title"].GetString(), "Legacy work");
+  EXPECT_EQ(s[0]["messages"].GetUint(), 2u);
+  EXPECT_TRUE(s[0]["cwd"].IsNull());
+  EXPECT_STREQ(s[1]["id"].GetString(), "ses_a");
+  EXPECT_STREQ(s[1]["title"].GetString(), "Opencode work");  // the current layout's copy wins
+  EXPECT_EQ(d["skipped"].GetUint(), 2u);                     // ses_bad, broken
+
+  auto o = get_session(fs, loc, R"({"provider":"opencode","id":"ses_old"})");
+  ASSERT_EQ(o.status, RA_OK) << o.message;
+  auto g = json(o.json);
+  ASSERT_EQ(g["messages"].Size(), 2u);
+  EXPECT_STREQ(g["messages"][0]["text"].GetString(), "legacy question");
+  EXPECT_STREQ(g["messages"][1]["role"].GetString(), "assistant");
+  EXPECT_STREQ(g["messages"][1]["text"].GetString(), "inline answer");
+  EXPECT_STREQ(g["messages"][1]["time"].GetString(), "1970-01-01T00:00:00.009Z");
+  o = get_session(fs, loc, R"({"provider":"opencode","id":"ses_a"})");
+  ASSERT_EQ(o.status, RA_OK) << o.message;
+  EXPECT_STREQ(json(o.json)["title"].GetString(), "Opencode work");
+  outcome err;
+  settings set;
+  auto p = plan_resume(fs, loc, set, R"({"provider":"opencode","id":"ses_old","prompt":"go on"})", err);
+  ASSERT_TRUE(p) << err.message;
+}
+
 TEST_F(Tree, Resume) {
   settings s;
   outcome err;
@@ -310,20 +350,58 @@ TEST(Zed, ThreadJson) {
 #ifdef RA_SESSIONS_SQLITE
 #include <sqlite3.h>
 
+#include "wal_fixture.hpp"
+#include "zstd_frame.hpp"
+#ifdef RA_SESSIONS_ZSTD
+#include <zstd.h>
+#endif
+
 namespace {
+const std::string packed_thread =
+    R"({"messages":[{"User":{"content":[{"Text":"packed q"}]}},{"Agent":{"content":[{"Text":"packed a"}]}}]})";
+
+// What zed writes for data_type 'zstd' (a plain frame); without libzstd just the magic + junk.
+std::string zstd_blob(const std::string &plain) {
+#ifdef RA_SESSIONS_ZSTD
+  std::string out(ZSTD_compressBound(plain.size()), '\0');
+  size_t n = ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  out.resize(n);
+  return out;
+#else
+  (void)plain;
+  return std::string("\x28\xB5\x2F\xFD\x00\x01", 6);
+#endif
+}
+
+const char *zed_schema =
+    "CREATE TABLE threads (id TEXT PRIMARY KEY, summary TEXT NOT NULL, updated_at TEXT NOT NULL, "
+    "data_type TEXT NOT NULL, data BLOB NOT NULL)";
+
+std::string hex(const std::string &b) {
+  std::string h;
+  char buf[3];
+  for (unsigned char c : b) {
+    snprintf(buf, sizeof buf, "%02X", c);
+    h += buf;
+  }
+  return h;
+}
+
 std::string make_zed_db() {
   sqlite3 *db = nullptr;
   sqlite3_open(":memory:", &db);
-  sqlite3_exec(
-      db,
-      "CREATE TABLE threads (id TEXT PRIMARY KEY, summary TEXT NOT NULL, updated_at TEXT NOT NULL, "
-      "data_type TEXT NOT NULL, data BLOB NOT NULL);"
-      "INSERT INTO threads VALUES ('z-old','Old thread','2024-01-01T00:00:00Z','json',"
+  std::string sql =
+      std::string(zed_schema) +
+      ";INSERT INTO threads VALUES ('z-old','Old thread','2024-01-01T00:00:00Z','json',"
       "'{\"messages\":[{\"User\":{\"content\":[{\"Text\":\"old q\"}]}}]}');"
       "INSERT INTO threads VALUES ('z-new','New thread','2025-06-01T12:00:00.5Z','json',"
       "'{\"messages\":[{\"User\":{\"content\":[{\"Text\":\"q\"}]}},{\"Agent\":{\"content\":[{\"Text\":\"a\"}]}}]}');"
-      "INSERT INTO threads VALUES ('z-zstd','Packed','2024-06-01T00:00:00Z','zstd', X'28B52FFD0001');",
-      nullptr, nullptr, nullptr);
+      "INSERT INTO threads VALUES ('z-zstd','Packed','2024-06-01T00:00:00Z','zstd', X'" +
+      hex(zstd_blob(packed_thread)) +
+      "');"
+      "INSERT INTO threads VALUES ('z-corrupt','Broken','2024-05-01T00:00:00Z','zstd', X'28B52FFD0001');";
+  sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
   sqlite3_int64 n = 0;
   unsigned char *bytes = sqlite3_serialize(db, "main", &n, 0);
   std::string out(reinterpret_cast<char *>(bytes), static_cast<size_t>(n));
@@ -337,7 +415,7 @@ TEST(Zed, Database) {
   std::string err;
   auto rows = zed_rows(make_zed_db(), "", 200, err);
   ASSERT_TRUE(rows) << err;
-  ASSERT_EQ(rows->size(), 3u);
+  ASSERT_EQ(rows->size(), 4u);
   EXPECT_EQ((*rows)[0].id, "z-new");
   rows = zed_rows(make_zed_db(), "z-old", 1, err);
   ASSERT_TRUE(rows);
@@ -350,18 +428,67 @@ TEST(Zed, Database) {
   locations loc = default_locations("/h", "", "");
   fs.add("/h/.local/share/zed/threads/threads.db", make_zed_db());
   auto d = json(list_sessions(fs, loc, R"({"provider":"zed"})", {}).json);
-  ASSERT_EQ(d["sessions"].Size(), 3u);
+  // With libzstd z-corrupt (a broken frame) is skipped, never fatal; without it every frame is
+  // listed undecoded, corrupt or not.
+  ASSERT_EQ(d["sessions"].Size(), zstd_supported() ? 3u : 4u);
+  EXPECT_EQ(d["skipped"].GetUint(), zstd_supported() ? 1u : 0u);
   EXPECT_STREQ(d["sessions"][0]["id"].GetString(), "z-new");
   EXPECT_EQ(d["sessions"][0]["messages"].GetUint(), 2u);
   EXPECT_STREQ(d["sessions"][0]["updated"].GetString(), "2025-06-01T12:00:00.500Z");
-  EXPECT_TRUE(d["sessions"][1]["messages"].IsNull());  // zstd: listed, not decodable
   EXPECT_TRUE(d["sessions"][0]["read_only"].GetBool());
+  EXPECT_STREQ(d["sessions"][1]["id"].GetString(), "z-zstd");
   auto o = get_session(fs, loc, R"({"provider":"zed","id":"z-new"})");
   ASSERT_EQ(o.status, RA_OK) << o.message;
   EXPECT_EQ(json(o.json)["messages"][1]["text"], "a");
   o = get_session(fs, loc, R"({"provider":"zed","id":"z-zstd"})");
-  EXPECT_EQ(o.status, RA_UNIMPLEMENTED);
+  if (zstd_supported()) {
+    EXPECT_EQ(d["sessions"][1]["messages"].GetUint(), 2u);
+    EXPECT_NE(std::string(d["providers"][0]["reason"].GetString()).find("z-corrupt"), std::string::npos);
+    ASSERT_EQ(o.status, RA_OK) << o.message;
+    EXPECT_EQ(json(o.json)["messages"][0]["text"], "packed q");
+    EXPECT_EQ(json(o.json)["messages"][1]["text"], "packed a");
+  } else {
+    EXPECT_TRUE(d["sessions"][1]["messages"].IsNull());  // listed, not decodable
+    EXPECT_STREQ(d["providers"][0]["reason"].GetString(), "zstd threads not readable: built without libzstd");
+    EXPECT_EQ(o.status, RA_UNIMPLEMENTED);
+    EXPECT_NE(o.message.find("built without libzstd"), std::string::npos) << o.message;
+  }
+  o = get_session(fs, loc, R"({"provider":"zed","id":"z-corrupt"})");
+  EXPECT_NE(o.status, RA_OK);
+  EXPECT_NE(o.message.find("zstd"), std::string::npos) << o.message;
   EXPECT_EQ(get_session(fs, loc, R"({"provider":"zed","id":"nope"})").status, RA_NOT_FOUND);
+}
+
+// zed in WAL mode: the newest thread is only in threads.db-wal (read through the fs_reader too).
+TEST(Zed, ThreadsOnlyInTheWal) {
+  auto f = wal_fixture::make(
+      std::string(zed_schema) +
+          ";INSERT INTO threads VALUES ('z-main','In the main file','2024-01-01T00:00:00Z','json',"
+          "'{\"messages\":[{\"User\":{\"content\":[{\"Text\":\"main q\"}]}}]}')",
+      {"INSERT INTO threads VALUES ('z-wal','Only in the log','2025-01-01T00:00:00Z','json',"
+       "'{\"messages\":[{\"User\":{\"content\":[{\"Text\":\"wal q\"}]}},{\"Agent\":{\"content\":[{\"Text\":\"wal "
+       "a\"}]}}]}')"});
+  ASSERT_FALSE(f.wal.empty());
+  mem_fs fs;
+  locations loc = default_locations("/h", "", "");
+  fs.add("/h/.local/share/zed/threads/threads.db", f.db);
+  fs.add("/h/.local/share/zed/threads/threads.db-wal", f.wal);
+  auto d = json(list_sessions(fs, loc, R"({"provider":"zed"})", {}).json);
+  ASSERT_EQ(d["sessions"].Size(), 2u);
+  EXPECT_STREQ(d["sessions"][0]["id"].GetString(), "z-wal");
+  EXPECT_EQ(d["sessions"][0]["messages"].GetUint(), 2u);
+  EXPECT_FALSE(d["providers"][0].HasMember("reason"));
+  auto o = get_session(fs, loc, R"({"provider":"zed","id":"z-wal"})");
+  ASSERT_EQ(o.status, RA_OK) << o.message;
+  EXPECT_EQ(json(o.json)["messages"][1]["text"], "wal a");
+
+  // A garbage log is ignored with a reason; the main file's threads are still listed.
+  fs.add("/h/.local/share/zed/threads/threads.db-wal", "garbage, not a log");
+  d = json(list_sessions(fs, loc, R"({"provider":"zed"})", {}).json);
+  ASSERT_EQ(d["sessions"].Size(), 1u);
+  EXPECT_STREQ(d["sessions"][0]["id"].GetString(), "z-main");
+  EXPECT_NE(std::string(d["providers"][0]["reason"].GetString()).find("-wal ignored"), std::string::npos);
+  EXPECT_EQ(get_session(fs, loc, R"({"provider":"zed","id":"z-wal"})").status, RA_NOT_FOUND);
 }
 #endif
 
