@@ -254,5 +254,16 @@ TEST(Render, StructuredContentOnlyForModernClients) {
   EXPECT_NE(result_json(r, false).find("\"isError\":true"), std::string::npos);
 }
 
+TEST(McpRender, EventTextNamesTheTaskTheHostAndHowItEnded) {
+  const char *web = R"({"agent_id":"a1","name":"web-1","peer_id":"p","local":false})";
+  EXPECT_EQ(event_text(web, "task.finished", R"({"id":"t-1","state":"done","exit_code":0,"duration_ms":1234})"),
+            "task t-1 on web-1 finished: done (exit code 0, 1.2 s)");
+  EXPECT_EQ(event_text(web, "task.finished",
+                       R"({"id":"t-2","state":"failed","exit_code":3,"error":"runner exited with code 3"})"),
+            "task t-2 on web-1 finished: failed (exit code 3; runner exited with code 3)");
+  EXPECT_EQ(event_text(R"({"agent_id":"a9","name":"","peer_id":"p"})", "job.fired", "{}"), "job.fired from a9");
+  EXPECT_EQ(event_text("not json", "task.finished", "[]"), "task  on an unknown host finished: ");
+}
+
 }  // namespace
 }  // namespace ra::mcp

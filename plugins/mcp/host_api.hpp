@@ -40,6 +40,10 @@ class host_api {
   virtual void cancel(uint64_t handle) = 0;
   virtual std::string describe() = 0;
   virtual void watch(std::function<void(std::string_view event)> fn) = 0;  // empty fn: stop watching
+  // Events sent to this process (ABI 1.2 subscribe, abi.md R67): from_json names the sender. An
+  // empty fn stops; false when the host has no events (older than 1.2).
+  using event_fn = std::function<void(std::string_view from_json, std::string_view topic, std::string_view json)>;
+  virtual bool subscribe_events(event_fn fn) = 0;
   virtual void log(ra_log_level level, const std::string &message) = 0;
 };
 

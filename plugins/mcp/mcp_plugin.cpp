@@ -86,6 +86,18 @@ class c_host_api final : public host_api {
 
   void log(ra_log_level level, const std::string &message) override { h_->log(h_, level, message.c_str()); }
 
+  bool subscribe_events(event_fn fn) override {
+    if (!RA_HAS(h_, ra_host_t, subscribe)) return false;
+    bool on = static_cast<bool>(fn);
+    if (!on) h_->subscribe(h_, nullptr, nullptr, nullptr);  // waits for a running callback first
+    {
+      std::lock_guard lock(watch_mu_);
+      event_fn_ = std::move(fn);
+    }
+    if (on) return h_->subscribe(h_, "", &on_host_event, this) == RA_OK;
+    return true;
+  }
+
  private:
   static std::mutex &sinks_mu() {
     static std::mutex m;
@@ -124,9 +136,20 @@ class c_host_api final : public host_api {
     if (fn) fn(event ? event : "");
   }
 
+  static void on_host_event(void *ud, const char *from, const char *topic, const char *json, size_t len) {
+    auto *self = static_cast<c_host_api *>(ud);
+    event_fn fn;
+    {
+      std::lock_guard lock(self->watch_mu_);
+      fn = self->event_fn_;
+    }
+    if (fn) fn(from ? from : "{}", topic ? topic : "", std::string_view(json ? json : "{}", json ? len : 2));
+  }
+
   const ra_host_t *h_;
   std::mutex watch_mu_;
   std::function<void(std::string_view)> watcher_;
+  event_fn event_fn_;
 };
 
 struct mcp_plugin {

@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdio>
+
 #include "jsonrpc.hpp"
 
 namespace ra::mcp {
@@ -149,6 +151,36 @@ std::string result_json(const tool_result &r, bool modern) {
   if (modern && !r.structured_json.empty()) out += ",\"structuredContent\":" + r.structured_json;
   if (r.is_error) out += ",\"isError\":true";
   return out + "}";
+}
+
+std::string event_text(std::string_view from_json, std::string_view topic, std::string_view data_json) {
+  rapidjson::Document from, data;
+  from.Parse(from_json.data(), from_json.size());
+  data.Parse(data_json.data(), data_json.size());
+  auto member = [](const rapidjson::Document &d, const char *k) -> std::string {
+    if (d.HasParseError() || !d.IsObject()) return {};
+    auto it = d.FindMember(k);
+    return it != d.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+  };
+  std::string host = member(from, "name");
+  if (host.empty()) host = member(from, "agent_id");
+  if (host.empty()) host = member(from, "peer_id");
+  if (host.empty()) host = "an unknown host";
+  if (topic != "task.finished") return std::string(topic) + " from " + host;
+  std::string text = "task " + member(data, "id") + " on " + host + " finished: " + member(data, "state");
+  std::string detail;
+  if (data.IsObject()) {
+    if (auto it = data.FindMember("exit_code"); it != data.MemberEnd() && it->value.IsInt())
+      detail = "exit code " + std::to_string(it->value.GetInt());
+    if (auto it = data.FindMember("duration_ms"); it != data.MemberEnd() && it->value.IsInt64()) {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%.1f s", static_cast<double>(it->value.GetInt64()) / 1000.0);
+      detail += (detail.empty() ? "" : ", ") + std::string(secs);
+    }
+  }
+  std::string error = member(data, "error");
+  if (!error.empty()) detail += (detail.empty() ? "" : "; ") + error;
+  return detail.empty() ? text : text + " (" + detail + ")";
 }
 
 }  // namespace ra::mcp

@@ -20,6 +20,9 @@ struct tool_result {
 tool_result render_single(std::string_view tool, std::string_view doc_json);
 tool_result render_fleet(std::string_view tool, std::string_view doc_json);
 tool_result error_result(std::string text);
+// One line for an event sent to this process (abi.md R66): "task t-… on web-1 finished: done (exit
+// code 0, 1.2 s)"; other topics: "<topic> from <host>".
+std::string event_text(std::string_view from_json, std::string_view topic, std::string_view data_json);
 // The JSON-RPC result object of tools/call; structuredContent only when `modern` (2025-06-18+).
 std::string result_json(const tool_result &r, bool modern);
 

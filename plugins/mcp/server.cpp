@@ -159,6 +159,23 @@ void server::log_to_client(const char *level, const std::string &text) {
                                                       "\",\"logger\":\"remote-agents\",\"data\":" + quote(text) + "}"));
 }
 
+// An event for this process (a task this session dispatched has finished, …) becomes an info-level
+// notifications/message: {"event": topic, "from": {host}, "data": {…}, "text": "…"}. Clients show
+// it in their log; an agent can act on it instead of polling task_wait.
+void server::forward_event(std::string_view from_json, std::string_view topic, std::string_view json) {
+  std::string text = event_text(from_json, topic, json);
+  host_.log(RA_LOG_INFO, text);
+  {
+    std::lock_guard lock(mu_);
+    if (!initialized_ || level_index("info") < log_threshold_) return;
+  }
+  send(make_notification("notifications/message",
+                         "{\"level\":\"info\",\"logger\":\"remote-agents/events\",\"data\":{"
+                         "\"event\":" +
+                             quote(topic) + ",\"from\":" + std::string(from_json) + ",\"data\":" + std::string(json) +
+                             ",\"text\":" + quote(text) + "}}"));
+}
+
 // ---- catalogue -------------------------------------------------------------------------------
 
 std::shared_ptr<const catalog> server::current_catalog() {
@@ -209,6 +226,9 @@ int server::serve(int in_fd, int out_fd) {
     if (!catalog_dirty_) dirty_since_ms_ = now_ms();
     catalog_dirty_ = true;
   });
+  host_.subscribe_events([this](std::string_view from, std::string_view topic, std::string_view json) {
+    forward_event(from, topic, json);
+  });
   ticker_ = std::thread([this] { ticker_loop(); });
 
   line_splitter lines(settings_.max_message_bytes);
@@ -233,6 +253,7 @@ int server::serve(int in_fd, int out_fd) {
   // The session is over: stop watching, cancel what runs (their process groups are killed), give
   // the completions a moment so the cancellations are reported, then stop the ticker.
   host_.watch({});
+  host_.subscribe_events({});
   std::vector<uint64_t> handles;
   {
     std::lock_guard lock(mu_);

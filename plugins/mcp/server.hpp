@@ -71,6 +71,7 @@ class server {
   void respond(const std::string &id, const std::string &result_json);
   void respond_error(const std::string &id, int code, const std::string &message);
   void log_to_client(const char *level, const std::string &text);
+  void forward_event(std::string_view from_json, std::string_view topic, std::string_view json);
   bool modern() const;  // protocol ≥ 2025-06-18: structuredContent, outputSchema, titles
 
   // Callbacks of calls still running when the session ends (and the server is destroyed) find

@@ -66,9 +66,12 @@ std::optional<settings> parse_settings(std::string_view config_json, std::string
   settings s;
   s.runners.push_back({"claude",
                        {"claude", "-p", "{prompt}", "--output-format", "text"},
-                       {"claude", "-p", "{prompt}", "--resume", "{session_id}"}});
-  s.runners.push_back(
-      {"opencode", {"opencode", "run", "{prompt}"}, {"opencode", "run", "--session", "{session_id}", "{prompt}"}});
+                       {"claude", "-p", "{prompt}", "--resume", "{session_id}"},
+                       {"--permission-mode", "plan"}});
+  s.runners.push_back({"opencode",
+                       {"opencode", "run", "{prompt}"},
+                       {"opencode", "run", "--session", "{session_id}", "{prompt}"},
+                       {"--agent", "plan"}});
   rapidjson::Document d;
   d.Parse(config_json.data(), config_json.size());
   if (d.HasParseError() || !d.IsObject()) {
@@ -102,6 +105,8 @@ std::optional<settings> parse_settings(std::string_view config_json, std::string
               ok = string_array(f->value, def.run);
             else if (fk == "resume")
               ok = string_array(f->value, def.resume);
+            else if (fk == "plan_args")
+              ok = string_array(f->value, def.plan_args) || (f->value.IsArray() && f->value.Empty());
             else
               ok = false;
           }
@@ -117,7 +122,7 @@ std::optional<settings> parse_settings(std::string_view config_json, std::string
         if (!ok) {
           error = "runners." + def.name +
                   ": expected [\"program\", \"arg\", \"{prompt}\", …] or {run = [...], resume = [... \"{session_id}\" "
-                  "...]}";
+                  "...], plan_args = [...]}";
           return std::nullopt;
         }
         auto existing =
@@ -153,7 +158,7 @@ bool valid_session_id(std::string_view id) {
 }
 
 std::optional<std::vector<std::string>> expand(const runner_def &r, std::string_view prompt,
-                                               std::string_view session_id, std::string &error) {
+                                               std::string_view session_id, std::string &error, bool plan) {
   bool resume = !session_id.empty();
   if (resume && r.resume.empty()) {
     error = "runner '" + r.name + "' has no resume template (configure runners." + r.name + ".resume)";
@@ -181,6 +186,7 @@ std::optional<std::vector<std::string>> expand(const runner_def &r, std::string_
     argv.push_back(std::move(e));
   }
   if (!had_prompt) argv.push_back(p);
+  if (plan) argv.insert(argv.end(), r.plan_args.begin(), r.plan_args.end());
   return argv;
 }
 
@@ -343,6 +349,20 @@ std::string summary_json(const task &t) {
   return sb.GetString();
 }
 
+std::string finished_event_json(const task &t) {
+  rapidjson::StringBuffer sb;
+  writer w(sb);
+  w.StartObject();
+  common_fields(w, t, false);
+  constexpr size_t tail_cap = 2048;
+  size_t from = t.output.size() > tail_cap ? utf8_start_at_or_after(t.output, t.output.size() - tail_cap) : 0;
+  put(w, "output_tail", std::string_view(t.output).substr(from));
+  w.Key("output_bytes");
+  w.Uint64(t.output_bytes);
+  w.EndObject();
+  return sb.GetString();
+}
+
 std::string store_json(const task &t) {
   rapidjson::StringBuffer sb;
   writer w(sb);
@@ -359,6 +379,7 @@ std::string store_json(const task &t) {
   for (const auto &a : t.argv) w.String(a.data(), static_cast<rapidjson::SizeType>(a.size()));
   w.EndArray();
   put(w, "caller", t.caller);
+  put(w, "reply_to", t.reply_to);
   put(w, "state", state_name(t.st));
   w.Key("timeout_ms");
   w.Int64(t.timeout_ms);
@@ -415,6 +436,8 @@ std::optional<task> from_store_json(std::string_view json) {
     if (!a.IsString()) return std::nullopt;
     t.argv.emplace_back(a.GetString(), a.GetStringLength());
   }
+  if (auto rt = d.FindMember("reply_to"); rt != d.MemberEnd() && rt->value.IsString())  // absent before 0.3
+    t.reply_to.assign(rt->value.GetString(), rt->value.GetStringLength());
   auto ec = d.FindMember("exit_code");
   if (ec != d.MemberEnd() && ec->value.IsInt()) t.exit_code = ec->value.GetInt();
   auto tr = d.FindMember("output_truncated");

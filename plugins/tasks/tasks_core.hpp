@@ -18,6 +18,9 @@ struct runner_def {
   std::string name;
   std::vector<std::string> run;     // argv template; "{prompt}" is replaced (appended when absent)
   std::vector<std::string> resume;  // argv template with "{session_id}"; empty = cannot resume
+  // Appended when the host is in plan mode at run time: the CLI's own read-only mode (claude
+  // --permission-mode plan, opencode --agent plan), on top of the kernel's read-only sandbox.
+  std::vector<std::string> plan_args;
 };
 
 enum class plan_policy { sandboxed, refuse };
@@ -41,8 +44,9 @@ const runner_def *find_runner(const settings &s, std::string_view name);
 // is always one argv element of its own or part of one, never shell text). A prompt starting with
 // '-' gets a leading space so a CLI cannot take it for an option. With a session id the resume
 // template is used. nullopt + error when the runner cannot resume or the template is unusable.
+// `plan`: append the runner's plan_args.
 std::optional<std::vector<std::string>> expand(const runner_def &r, std::string_view prompt,
-                                               std::string_view session_id, std::string &error);
+                                               std::string_view session_id, std::string &error, bool plan = false);
 
 // Session ids are passed as argv elements too, but must look like ids ([A-Za-z0-9._:-], 1..200,
 // not starting with '-').
@@ -70,6 +74,7 @@ struct task {
   std::string session_id;
   std::vector<std::string> argv;
   std::string caller;
+  std::string reply_to;  // where the completion event goes (ra_call_t.reply_to); "" = nobody
   state st = state::queued;
   int64_t timeout_ms = 0;
   int64_t created_ms = 0;   // wall clock, ms since the epoch
@@ -94,6 +99,9 @@ std::string iso8601(int64_t ms);  // 2026-01-02T03:04:05.678Z; "" for 0
 std::string task_json(const task &t);
 // One task_list entry (no output; the prompt cut to 200 bytes).
 std::string summary_json(const task &t);
+
+// The task.finished event body: the summary plus the last 2 KiB of output ("output_tail").
+std::string finished_event_json(const task &t);
 
 // The store's form, and back. from_store_json: nullopt on anything malformed.
 std::string store_json(const task &t);

@@ -89,6 +89,7 @@ class tasks_plugin : public ra::plugin {
         if (recover(t, now)) {
           std::string err;
           if (!store_write(dir_, t, err)) host().warn(err);
+          queue_event_locked(t);  // held by the core until the dispatcher is back in the room
         }
         if (t.st == state::queued) queue_.push_back(t.id);
         auto e = std::make_shared<entry>();
@@ -97,6 +98,7 @@ class tasks_plugin : public ra::plugin {
       }
       timer_ = std::thread([this] { timer_loop(); });
       if (!queue_.empty()) host().post_work([this] { pump(); });
+      if (!events_.empty()) host().post_work([this] { send_events(); });
       return RA_OK;
     } catch (...) {
       return RA_INTERNAL;
@@ -142,11 +144,14 @@ class tasks_plugin : public ra::plugin {
         "runner; default: the first found on PATH) runs `prompt` with the host's credentials, in cwd, until it ends "
         "or timeout_ms (default 3600000) kills its process group. session_id resumes a CLI session. Returns "
         "{id, state: \"queued\"} at once; at most max_running (default 2) run at a time, the rest wait in order. "
-        "Follow it with task_wait / task_get. The runner executes commands: exec permission; in plan mode it runs "
-        "in the read-only sandbox (or is refused when the host says plan = \"refuse\").";
+        "Follow it with task_wait / task_get; when it ends, the dispatcher is sent a task.finished event "
+        "(MCP: a notifications/message). The runner executes commands: in plan mode it runs inside the kernel's "
+        "read-only sandbox in its own plan mode (or is refused when the host says plan = \"refuse\").";
     t.input_schema = dispatch_schema;
     t.hints = RA_HINT_DESTRUCTIVE | RA_HINT_OPEN_WORLD;
-    t.permission = RA_PERM_EXEC;
+    // exec_sandboxed (abi.md R36): the program is the operator's runner, not the caller's command
+    // line, so plan mode runs it read-only under Landlock instead of requiring a read-only command.
+    t.permission = RA_PERM_EXEC_SANDBOXED;
     t.command_args = {"runner"};
     t.read_path_args = {"cwd"};
     t.handler = [this](ra::call_ptr c) { dispatch(std::move(c)); };
@@ -211,7 +216,7 @@ class tasks_plugin : public ra::plugin {
         "a per-process key); use task_dispatch.";
     t.input_schema = run_schema;
     t.hints = RA_HINT_LONG_RUNNING | RA_HINT_INTERNAL;
-    t.permission = RA_PERM_EXEC;
+    t.permission = RA_PERM_EXEC_SANDBOXED;
     t.command_args = {"program"};
     t.never_blocks = true;  // only starts an asynchronous spawn
     t.handler = [this](ra::call_ptr c) { run(std::move(c)); };
@@ -270,6 +275,7 @@ class tasks_plugin : public ra::plugin {
     if (!transition(e.t, to, wall_ms())) return {};
     e.t.error = std::move(error);
     persist_locked(e.t);
+    queue_event_locked(e.t);
     std::vector<std::shared_ptr<waiter>> ready;
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       if ((*it)->id == e.t.id) {
@@ -285,6 +291,29 @@ class tasks_plugin : public ra::plugin {
 
   void wake(const std::vector<std::shared_ptr<waiter>> &ready) {
     for (const auto &w : ready) finish_waiter(w, RA_OK);
+    send_events();
+  }
+
+  // ---- completion events (abi.md R66): whoever dispatched a task is told when it ends ----------
+  void queue_event_locked(const task &t) {
+    if (!t.reply_to.empty()) events_.emplace_back(t.reply_to, finished_event_json(t));
+  }
+
+  // Sent outside mu_: send_event may block briefly on the router. A lost event costs nothing that
+  // task_get cannot answer, so failures are logged, not retried.
+  void send_events() {
+    std::vector<std::pair<std::string, std::string>> out;
+    {
+      std::lock_guard lock(mu_);
+      out.swap(events_);
+    }
+    const ra_host_t *h = host().get();
+    if (!RA_HAS(h, ra_host_t, send_event)) return;
+    for (const auto &[to, json] : out) {
+      char err[256] = {0};
+      if (h->send_event(h, to.c_str(), "task.finished", json.data(), json.size(), err, sizeof err) != RA_OK)
+        host().warn(std::string("task.finished event not sent: ") + err);
+    }
   }
 
   // ---- the queue --------------------------------------------------------------------------------
@@ -449,6 +478,7 @@ class tasks_plugin : public ra::plugin {
     e->t.session_id = a->session_id;
     e->t.argv = std::move(*argv);
     e->t.caller = std::string(c->caller());
+    if (RA_HAS(host().get(), ra_host_t, send_event)) e->t.reply_to = std::string(c->reply_to());
     e->t.timeout_ms = a->timeout_ms;
     e->t.created_ms = wall_ms();
     std::string id = e->t.id;
@@ -651,6 +681,13 @@ class tasks_plugin : public ra::plugin {
       argv = e->t.argv;
       cwd = e->t.cwd;
       timeout_ms = e->t.timeout_ms;
+      // In plan mode the CLI also runs in its own read-only mode (runner plan_args), on top of the
+      // kernel sandbox the core applies; the mode is the one at run time, not at dispatch.
+      if (c->mode() == RA_MODE_PLAN && refusal.empty())
+        if (const runner_def *r = find_runner(settings_, e->t.runner)) {
+          std::string err;
+          if (auto planned = expand(*r, e->t.prompt, e->t.session_id, err, /*plan=*/true)) argv = std::move(*planned);
+        }
     }
     if (!refusal.empty()) {
       wake(ready);
@@ -737,6 +774,7 @@ class tasks_plugin : public ra::plugin {
   std::map<std::string, std::shared_ptr<entry>> tasks_;
   std::deque<std::string> queue_;
   std::vector<std::shared_ptr<waiter>> waiters_;
+  std::vector<std::pair<std::string, std::string>> events_;  // (reply_to, body) not yet sent
   bool stopping_ = false;
   std::thread timer_;
 };

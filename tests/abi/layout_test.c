@@ -35,6 +35,9 @@ static_assert(offsetof(ra_call_t, caller) == 40, "call.caller");
 static_assert(offsetof(ra_call_t, mode) == 48, "call.mode");
 static_assert(offsetof(ra_call_t, deadline_ms) == 56, "call.deadline_ms");
 static_assert(offsetof(ra_call_t, plugin_ref) == 64, "call.plugin_ref");
+static_assert(offsetof(ra_call_t, reply_to) == 72, "call.reply_to (1.2, appended)");
+static_assert(sizeof(ra_call_t) == 80, "call size");
+static_assert(RA_PERM_EXEC_SANDBOXED == 5, "permission exec_sandboxed (1.2)");
 
 static_assert(offsetof(ra_instance_t, plugin_data) == 8, "instance.plugin_data");
 static_assert(offsetof(ra_instance_t, start) == 16, "instance.start");
@@ -53,7 +56,10 @@ static_assert(offsetof(ra_host_t, data_dir) == 96, "host.data_dir");
 static_assert(offsetof(ra_host_t, tools_changed) == 104, "host.tools_changed");
 static_assert(offsetof(ra_host_t, backup) == 112, "host.backup");
 static_assert(offsetof(ra_host_t, dispatch) == 120, "host.dispatch (1.0: reserved_dispatch)");
-static_assert(offsetof(ra_host_t, reserved_subscribe) == 136, "host.reserved_subscribe");
+/* 1.2 gave the two remaining reserved slots their types, same offsets. */
+static_assert(offsetof(ra_host_t, send_event) == 128, "host.send_event (1.0: reserved_send)");
+static_assert(offsetof(ra_host_t, subscribe) == 136, "host.subscribe (1.0: reserved_subscribe)");
+static_assert(RA_EVENT_MAX_BYTES == 65536, "event size limit");
 /* 1.1 appended after the 1.0 table (1.0 size was 144). */
 static_assert(offsetof(ra_host_t, dispatch_cancel) == 144, "host.dispatch_cancel");
 static_assert(offsetof(ra_host_t, describe) == 152, "host.describe");

@@ -66,3 +66,20 @@ before = tree_hash(d)
 for cmd in (f"touch {d}/new", f"env rm {d}/a", f"sort -o {d}/a {d}/a", f"sed -n 'w {d}/o' {d}/a"):
     code, out, err = call({"command": cmd})
     t.ok(code == 3 and tree_hash(d) == before, f"without Landlock the lexical filter still refuses `{cmd}`", out)
+
+# An AI task in plan mode runs only inside the kernel's read-only sandbox (exec_sandboxed, abi.md
+# R36): without Landlock it is refused before anything starts, naming the program and the reason.
+ht = Host(plugins=("tasks",), mode="plan")
+bindir = os.path.join(ht.root, "bin")
+os.makedirs(bindir)
+with open(os.path.join(bindir, "claude"), "w") as f:
+    f.write("#!/bin/sh\ntouch \"$HOME/ran\"\n")
+os.chmod(os.path.join(bindir, "claude"), 0o755)
+p = subprocess.run([BIN, "call", "task_dispatch", json.dumps({"prompt": "hi", "runner": "claude"}), "--json"],
+                   env=ht.env({"PATH": bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin")}), cwd=ht.work,
+                   capture_output=True, text=True, preexec_fn=no_landlock)
+out = json.loads(p.stdout) if p.stdout.strip() else {}
+t.ok(p.returncode != 0 and out.get("outcome") == "denied", "without Landlock a plan host denies an AI task", (out, p.stderr))
+t.contains(out.get("message", ""), "only inside the kernel's read-only sandbox, and this kernel has no Landlock",
+           "the refusal says why")
+t.ok(not os.path.exists(os.path.join(ht.root, "ran")), "the AI CLI never ran")

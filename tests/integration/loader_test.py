@@ -1,6 +1,7 @@
 """The plugin loader against real shared objects: every refusal rule proven by a deliberately
 broken fake plugin, required vs optional, the hello example, and the frozen v1.0 plugin."""
 import os
+import re
 import shutil
 import sys
 
@@ -10,8 +11,12 @@ from ra_test import PLUGIN_PATH, Host, Tap, require_binary  # noqa: E402
 require_binary()
 t = Tap()
 
+# The host's own minor, from the SDK header this build used.
+with open(os.path.join(os.path.dirname(__file__), "..", "..", "sdk", "include", "remote_agents", "version.h")) as f:
+    HOST_MINOR = re.search(r"#define RA_ABI_MINOR (\d+)", f.read()).group(1)
+
 refusals = {
-    "fake-bad-abi": "built for ABI 2.1, host speaks 1.1",
+    "fake-bad-abi": f"built for ABI 2.1, host speaks 1.{HOST_MINOR}",
     "fake-no-entry": "has no entry symbol 'ra_plugin_entry'",
     "fake-id-mismatch": "id mismatch: the file declares 'somebody-else', the config names 'fake-id-mismatch'",
     "fake-dup-tool": "duplicate tool name 'exec' (already provided by 'exec')",

@@ -273,16 +273,17 @@ class McpClient:
     protocol as bytes (the official SDK drives it in tests/mcp_client). `host` gives the env and
     cwd; stderr goes to <host root>/mcp.log."""
 
-    def __init__(self, host, *args):
+    def __init__(self, host, *args, env=None):
         import queue
         import threading
-        self.proc = subprocess.Popen([BIN, "mcp", *args], env=host.env(), cwd=host.work, stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([BIN, "mcp", *args], env=host.env(env), cwd=host.work, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=open(os.path.join(host.root, "mcp.log"), "w"),
                                      text=True)
         self.lines = queue.Queue()
         self.empty = queue.Empty
         threading.Thread(target=lambda: [self.lines.put(x) for x in self.proc.stdout], daemon=True).start()
         self.next_id = 0
+        self.notifications = []  # every notification read so far, in order
         atexit.register(self.close)
 
     def notify(self, method, params=None):
@@ -306,7 +307,27 @@ class McpClient:
                 break
             if msg.get("id") == i:
                 return msg
+            if "id" not in msg:
+                self.notifications.append(msg)
         return {}
+
+    def wait_notification(self, match, timeout=30):
+        """The first notification (seen before or arriving within `timeout` s) for which match(msg)
+        is true, or None."""
+        for msg in self.notifications:
+            if match(msg):
+                return msg
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                msg = json.loads(self.lines.get(timeout=max(0.1, end - time.time())))
+            except self.empty:
+                break
+            if "id" not in msg:
+                self.notifications.append(msg)
+                if match(msg):
+                    return msg
+        return None
 
     def call(self, tool, args):
         """tools/call → its result object ({} when there was none)."""

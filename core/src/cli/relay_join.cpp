@@ -57,6 +57,7 @@ result<std::unique_ptr<peer::node>> join_room(const config::config &cfg, const s
   o.display_name = cfg.name;
   o.execute = std::move(opts.execute);
   o.on_roster_changed = std::move(opts.on_roster_changed);
+  o.on_event = std::move(opts.on_event);
   o.self_info = opts.self_info ? std::move(opts.self_info) : [cfg, agent_id] { return cli_info(cfg, agent_id); };
   // Operational knobs for tests and impatient operators; the defaults suit a real fleet.
   o.backoff_min = env_ms("REMOTE_AGENTS_RECONNECT_MIN_MS", o.backoff_min);

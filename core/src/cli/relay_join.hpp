@@ -21,9 +21,10 @@ namespace ra::cli {
 bool wants_relay(const config::config &cfg);
 
 struct join_options {
-  peer::executor_fn execute;                  // empty = send-only
-  std::function<peer::info_msg()> self_info;  // empty = a minimal send-only description
-  std::function<void()> on_roster_changed;    // node_options::on_roster_changed
+  peer::executor_fn execute;                                           // empty = send-only
+  std::function<peer::info_msg()> self_info;                           // empty = a minimal send-only description
+  std::function<void()> on_roster_changed;                             // node_options::on_roster_changed
+  std::function<void(const std::string &, peer::event_msg)> on_event;  // node_options::on_event
 };
 
 // Derives the keys and starts the node (it dials in the background). Errors: no token, bad URL.

@@ -19,6 +19,7 @@ join_options serve_peers(runtime &rt) {
       req.tool = std::move(c.tool);
       req.args_json = std::move(c.args_json);
       req.caller = std::move(c.caller);
+      req.reply_to = c.from_peer;  // the sending process: events about this call go back there
       req.timeout_ms = c.timeout_ms;
       req.on_partial = std::move(c.on_partial);
       return rt.dispatcher().call(std::move(req), std::move(done));
@@ -30,6 +31,9 @@ join_options serve_peers(runtime &rt) {
     return m;
   };
   o.on_roster_changed = [&rt] { rt.router().notify("hosts"); };
+  o.on_event = [&rt](const std::string &from_peer, peer::event_msg e) {
+    rt.router().deliver_event(from_peer, std::move(e.topic), std::move(e.data_json));
+  };
   return o;
 }
 

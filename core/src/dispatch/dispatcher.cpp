@@ -131,6 +131,7 @@ std::function<void()> dispatcher::call(request req, std::function<void(outcome)>
       deps_.calls->create(tool, json::to_string(args), req.caller, mode, deadline, [&](plugin_host::call_context &c) {
         c.on_emit = req.on_partial;
         c.on_progress = req.on_progress;
+        c.reply_to = req.reply_to;
         c.on_complete = [p](plugin_host::call_result r) {
           outcome o;
           o.status = r.status;

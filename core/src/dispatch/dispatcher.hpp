@@ -31,6 +31,9 @@ struct request {
   std::string tool;
   std::string args_json = "{}";
   std::string caller = "local";
+  // Where events about this call go (ra_call_t.reply_to, abi.md R66): "local", or the peer id of
+  // the process that sent it.
+  std::string reply_to = "local";
   int64_t timeout_ms = 0;  // whole-call deadline; 0 = none
   std::function<void(std::string_view json)> on_partial;
   std::function<void(double fraction, std::string_view message)> on_progress;

@@ -62,7 +62,8 @@ policy::decision check_call(const plugin_host::tool_entry &tool, const rapidjson
     std::vector<std::string> values;
     if (!collect(args, decl, values, problem)) return policy::decision::deny(problem);
     for (auto &v : values) {
-      auto cd = policy::check_command(v, m, rules);
+      auto cd = tool.permission == RA_PERM_EXEC_SANDBOXED ? policy::check_sandboxed_command(v, m, rules)
+                                                          : policy::check_command(v, m, rules);
       if (!cd.allowed) return cd;
     }
   }

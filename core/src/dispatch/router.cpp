@@ -64,6 +64,18 @@ host_label label_of(const peer::peer_record &p, bool local) {
   return {p.agent_id, p.name, local ? std::string() : p.peer_id, local};
 }
 
+// The sender of an event, as the "host" member of a dispatch result (abi.md R60, R67).
+std::string host_object_json(const host_label &h) {
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartObject();
+  write_host(w, h);
+  w.EndObject();
+  rapidjson::Document d;
+  d.Parse(b.GetString(), b.GetSize());
+  return json::to_string(d["host"]);
+}
+
 }  // namespace
 
 // One fleet call in flight: its thread, its stop switch and the local part's cancel.
@@ -96,10 +108,23 @@ struct router::fleet_job {
   }
 };
 
-router::router(dispatcher &local, self_description self) : local_(local), self_(std::move(self)) {}
+router::router(dispatcher &local, self_description self)
+    : local_(local),
+      self_(std::move(self)),
+      events_([this](std::function<void()> fn) { return self_.post_work ? self_.post_work(std::move(fn)) : false; }) {}
 router::~router() { shutdown(); }
 
-void router::attach(peer::node *node) { node_ = node; }
+void router::attach(peer::node *node) {
+  std::vector<std::pair<std::string, peer::event_msg>> held;
+  {
+    std::lock_guard lock(mu_);
+    node_ = node;
+    if (node) held.swap(unattached_events_);
+  }
+  // Events sent before the room was joined (a plugin's start() after a restart): the node holds
+  // them further until their peers are present.
+  for (auto &[to, e] : held) (void)node->send_event(to, std::move(e));
+}
 
 void router::notify(std::string_view event) {
   std::vector<std::function<void(std::string_view)>> fns;
@@ -408,6 +433,53 @@ std::string router::describe() {
   if (!json::parse(list, peers) || !peers.IsArray()) peers.SetArray();
   d.AddMember("peers", rapidjson::Value(peers, a), a);
   return json::to_string(d);
+}
+
+// ---- events (abi.md R66–R67) --------------------------------------------------------------------
+
+status router::send_event(const std::string &to, std::string_view topic, std::string_view json_text) {
+  if (!peer::valid_event_topic(topic))
+    return invalid_argument("event topic '" + json::to_valid_utf8(topic) +
+                            "' is malformed (want [a-z0-9][a-z0-9._-]{0,63})");
+  if (json_text.size() > peer::k_event_max_bytes)
+    return invalid_argument("event body of " + std::to_string(json_text.size()) + " bytes is over the limit of " +
+                            std::to_string(peer::k_event_max_bytes));
+  rapidjson::Document d;
+  if (!json::parse(json_text, d) || !d.IsObject()) return invalid_argument("event body must be a JSON object");
+  std::string body = json::to_string(d);
+  peer::node *n = node_.load();
+  if (to == "local" || (n && to == n->self_id())) {
+    events_.deliver(host_object_json(label_of(self_record(), true)), std::string(topic), std::move(body));
+    return status::ok();
+  }
+  if (!peer::valid_request_id(to))  // peer ids are 32 hex digits, like request ids
+    return invalid_argument("event address '" + json::to_valid_utf8(to) + "' is neither \"local\" nor a peer id");
+  peer::event_msg e;
+  e.topic = std::string(topic);
+  e.data_json = std::move(body);
+  if (!n) {
+    // Not in the room yet (plugins start before the relay is joined): hold, bounded, oldest first out.
+    std::lock_guard lock(mu_);
+    if (!node_.load()) {
+      if (unattached_events_.size() >= 1024) unattached_events_.erase(unattached_events_.begin());
+      unattached_events_.emplace_back(to, std::move(e));
+      return status::ok();
+    }
+    n = node_.load();
+  }
+  return n->send_event(to, std::move(e));
+}
+
+void router::subscribe(const std::string &key, std::string topic_prefix, event_fn fn) {
+  events_.subscribe(key, std::move(topic_prefix), std::move(fn));
+}
+
+void router::deliver_event(const std::string &from_peer, std::string topic, std::string data_json) {
+  host_label from{"", "", from_peer, false};
+  if (peer::node *n = node_.load())
+    for (auto &p : n->peers())
+      if (p.peer_id == from_peer) from = label_of(p, false);
+  events_.deliver(host_object_json(from), std::move(topic), std::move(data_json));
 }
 
 }  // namespace ra::dispatch

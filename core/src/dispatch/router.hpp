@@ -20,8 +20,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "dispatch/dispatcher.hpp"
+#include "peer/messages.hpp"
+#include "plugin_host/event_hub.hpp"
 #include "plugin_host/frontend_bridge.hpp"
 
 namespace ra::peer {
@@ -35,6 +39,8 @@ struct self_description {
   std::function<std::string()> info_json;   // this host's info object (get_info's shape)
   std::function<std::string()> tools_json;  // its tool descriptors (a JSON array)
   bool accepts_commands = true;             // false with --no-agent: this host runs nothing
+  // Runs event deliveries off the caller's thread (the runtime's worker pool).
+  std::function<bool(std::function<void()>)> post_work;
 };
 
 class router final : public plugin_host::frontend_bridge {
@@ -55,6 +61,10 @@ class router final : public plugin_host::frontend_bridge {
   void cancel(uint64_t handle) override;
   std::string describe() override;
   void watch(const std::string &key, std::function<void(std::string_view event)> fn) override;
+  status send_event(const std::string &to, std::string_view topic, std::string_view json) override;
+  void subscribe(const std::string &key, std::string topic_prefix, event_fn fn) override;
+  // An event a peer sent us (the node's on_event): named like a dispatch result names hosts.
+  void deliver_event(const std::string &from_peer, std::string topic, std::string data_json);
 
  private:
   struct fleet_job;
@@ -77,6 +87,8 @@ class router final : public plugin_host::frontend_bridge {
   std::map<uint64_t, std::function<void()>> cancels_;  // running calls
   std::map<std::string, std::function<void(std::string_view)>> watchers_;
   std::list<std::shared_ptr<fleet_job>> jobs_;
+  plugin_host::event_hub events_;
+  std::vector<std::pair<std::string, peer::event_msg>> unattached_events_;  // guarded by mu_
 };
 
 }  // namespace ra::dispatch

@@ -241,6 +241,41 @@ result<info_msg> decode_info(std::string_view text) {
   return m;
 }
 
+bool valid_event_topic(std::string_view topic) {
+  if (topic.empty() || topic.size() > 64) return false;
+  for (size_t i = 0; i < topic.size(); ++i) {
+    char c = topic[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+std::string encode(const event_msg &m) {
+  rapidjson::StringBuffer b;
+  writer w(b);
+  w.StartObject();
+  str(w, "topic", m.topic);
+  raw(w, "data", m.data_json, "{}");
+  w.EndObject();
+  return finish(b);
+}
+
+result<event_msg> decode_event(std::string_view text) {
+  const char *what = "event";
+  if (text.size() > k_event_max_bytes + 128) return bad(what, "data");
+  auto d = parse_object(text, what);
+  if (!d) return d.error();
+  event_msg m;
+  auto topic = get_string(*d, "topic", what);
+  if (!topic || !valid_event_topic(*topic)) return bad(what, "topic");
+  m.topic = std::move(*topic);
+  auto data = get_raw(*d, "data", what, true);
+  if (!data || data->size() > k_event_max_bytes) return bad(what, "data");
+  m.data_json = std::move(*data);
+  return m;
+}
+
 std::string new_request_id() {
   std::array<uint8_t, k_request_id_hex / 2> bytes{};
   if (!crypto::random_bytes(bytes)) std::abort();  // no CSPRNG: nothing here can be trusted

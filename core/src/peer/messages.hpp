@@ -7,6 +7,7 @@
 //             "status":N,"result":{…},"message":"…","duration_ms":N}
 //   partial  {"id":"…","data":<json>}                 streamed output of a running request
 //   control  {"type":"cancel","id":"…"}               stop a running request
+//   event    {"topic":"task.finished","data":{…}}     something happened (host->send_event, R66)
 //
 // The relay sees none of this (it is the plaintext of AES-GCM). Every decoder checks types and
 // bounds and returns a status naming the bad field; raw JSON members (args, result, data, info) are
@@ -52,6 +53,14 @@ struct control_msg {
   std::string id;
 };
 
+// Topics: [a-z0-9][a-z0-9._-]{0,63}; data: a JSON object of at most k_event_max_bytes.
+inline constexpr size_t k_event_max_bytes = 65536;
+struct event_msg {
+  std::string topic;
+  std::string data_json = "{}";
+};
+bool valid_event_topic(std::string_view topic);
+
 struct info_msg {
   std::string info_json = "{}";   // host_info_json(): id, name, tags, platform, mode, plugins, …
   std::string tools_json = "[]";  // tool descriptors: name, title, description, input_schema, …
@@ -63,12 +72,14 @@ std::string encode(const reply_msg &m);
 std::string encode(const partial_msg &m);
 std::string encode(const control_msg &m);
 std::string encode(const info_msg &m);
+std::string encode(const event_msg &m);
 
 result<request_msg> decode_request(std::string_view json);
 result<reply_msg> decode_reply(std::string_view json);
 result<partial_msg> decode_partial(std::string_view json);
 result<control_msg> decode_control(std::string_view json);
 result<info_msg> decode_info(std::string_view json);
+result<event_msg> decode_event(std::string_view json);
 
 // 32 lower-case hex digits from the system CSPRNG.
 std::string new_request_id();

@@ -74,6 +74,26 @@ TEST(PeerMessages, MalformedBodiesNameTheField) {
   EXPECT_FALSE(decode_reply(R"({"id":")" + id + R"(","outcome":"ok","status":"0"})").is_ok());
 }
 
+TEST(PeerMessages, EventsRoundTripAndRefuseBadTopicsAndBodies) {
+  event_msg e;
+  e.topic = "task.finished";
+  e.data_json = R"({"task_id":"t-1","state":"done"})";
+  auto back = decode_event(encode(e));
+  ASSERT_TRUE(back.is_ok()) << back.error().message();
+  EXPECT_EQ(back->topic, e.topic);
+  EXPECT_EQ(back->data_json, e.data_json);
+
+  for (const char *t : {"", ".task", "Task", "task finished", "task/x", "-x", "t\u00e9"})
+    EXPECT_FALSE(decode_event(std::string(R"({"topic":")") + t + R"(","data":{}})").is_ok()) << t;
+  EXPECT_FALSE(decode_event(std::string(R"({"topic":")") + std::string(65, 'a') + R"(","data":{}})").is_ok());
+  EXPECT_TRUE(decode_event(std::string(R"({"topic":")") + std::string(64, 'a') + R"(","data":{}})").is_ok());
+  EXPECT_FALSE(decode_event(R"({"topic":"x","data":[]})").is_ok());  // data must be an object
+  EXPECT_FALSE(decode_event(R"({"topic":"x"})").is_ok());
+  auto big = decode_event(R"({"topic":"x","data":{"s":")" + std::string(k_event_max_bytes, 'x') + R"("}})");
+  ASSERT_FALSE(big.is_ok());
+  EXPECT_NE(big.error().message().find("'data'"), std::string::npos);
+}
+
 TEST(PeerMessages, RequestIdsAreRandomHex) {
   auto a = new_request_id(), b = new_request_id();
   EXPECT_TRUE(valid_request_id(a));

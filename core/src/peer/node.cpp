@@ -9,6 +9,7 @@
 
 #include <array>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <map>
 #include <mutex>
@@ -128,6 +129,21 @@ struct node::impl : std::enable_shared_from_this<impl> {
   std::unique_ptr<asio::steady_timer> prune_timer;
   uint64_t dropped_frames = 0;
 
+  // Events for peers that are away (node thread only), and the per-sender rate of incoming ones.
+  struct held_event {
+    std::string body;
+    std::chrono::steady_clock::time_point expires;
+  };
+  static constexpr size_t k_held_per_peer = 256, k_held_total = 1024;
+  static constexpr std::chrono::minutes k_hold_for{10};
+  std::unordered_map<std::string, std::deque<held_event>> held;
+  size_t held_total = 0;
+  struct event_rate {
+    std::chrono::steady_clock::time_point window;
+    int count = 0;
+  };
+  std::unordered_map<std::string, event_rate> event_rates;
+
   // ---- sending --------------------------------------------------------------------------------
   status seal_and_send(frame_kind kind, const std::string &to, std::string_view body) {
     auto frame = sealer->seal(kind, to, {reinterpret_cast<const uint8_t *>(body.data()), body.size()});
@@ -171,6 +187,83 @@ struct node::impl : std::enable_shared_from_this<impl> {
     (void)seal_and_send(frame_kind::reply, to, encode(small));
   }
 
+  // ---- events (abi.md R66) --------------------------------------------------------------------
+  bool peer_reachable(const std::string &peer) {
+    std::lock_guard lock(mu);
+    auto t = table.find(peer);
+    return is_joined && t != table.end() && t->second.present;
+  }
+
+  void send_event_body(const std::string &to, std::string body) {
+    auto &queue = held[to];
+    if (queue.empty() && peer_reachable(to)) {
+      auto st = seal_and_send(frame_kind::event, to, body);
+      if (st) return;
+      if (st.code() == RA_RESOURCE_EXHAUSTED && st.message().find("counter") == std::string::npos) {
+        spdlog::warn("peer: event for {} dropped: {}", to, st.message());
+        return;
+      }
+    }
+    if (queue.size() >= k_held_per_peer || held_total >= k_held_total) {
+      auto &from = queue.size() >= k_held_per_peer ? queue : oldest_queue();
+      if (!from.empty()) {
+        from.pop_front();
+        --held_total;
+        spdlog::debug("peer: an event held for an absent peer was dropped (queue full)");
+      }
+    }
+    queue.push_back({std::move(body), std::chrono::steady_clock::now() + k_hold_for});
+    ++held_total;
+  }
+
+  std::deque<held_event> &oldest_queue() {
+    std::deque<held_event> *oldest = nullptr;
+    for (auto &[peer, q] : held)
+      if (!q.empty() && (!oldest || q.front().expires < oldest->front().expires)) oldest = &q;
+    static std::deque<held_event> none;
+    return oldest ? *oldest : none;
+  }
+
+  void flush_held(const std::string &peer) {
+    auto it = held.find(peer);
+    if (it == held.end()) return;
+    auto &queue = it->second;
+    while (!queue.empty()) {
+      if (!seal_and_send(frame_kind::event, peer, queue.front().body)) return;  // link down: keep the rest
+      queue.pop_front();
+      --held_total;
+    }
+    held.erase(it);
+  }
+
+  void prune_held() {
+    auto now = std::chrono::steady_clock::now();
+    for (auto it = held.begin(); it != held.end();) {
+      auto &queue = it->second;
+      while (!queue.empty() && queue.front().expires <= now) {
+        queue.pop_front();
+        --held_total;
+      }
+      it = queue.empty() ? held.erase(it) : std::next(it);
+    }
+    for (auto it = event_rates.begin(); it != event_rates.end();)
+      it = now - it->second.window > std::chrono::seconds(5) ? event_rates.erase(it) : std::next(it);
+  }
+
+  void handle_event(const std::string &from, std::string_view body) {
+    auto now = std::chrono::steady_clock::now();
+    auto &rate = event_rates[from];
+    if (now - rate.window >= std::chrono::seconds(1)) rate = {now, 0};
+    if (++rate.count > k_event_rate) {
+      if (rate.count == k_event_rate + 1)
+        spdlog::warn("peer: {} sends more than {} events/s; dropping", from, k_event_rate);
+      return;
+    }
+    auto e = decode_event(body);
+    if (!e) return (void)spdlog::debug("peer: bad event from {}: {}", from, e.error().message());
+    if (opt.on_event) opt.on_event(from, std::move(*e));
+  }
+
   void roster_changed() {
     if (opt.on_roster_changed) opt.on_roster_changed();
   }
@@ -195,6 +288,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
     send_info("", true);
     // Anything unanswered goes out again: the relay kept nothing (PROTOCOL.md §9 step 2).
     for (auto &[id, p] : pending) send_request(*p);
+    for (auto &p : j.peers) flush_held(p);
   }
 
   void on_peer_joined(const std::string &peer) {
@@ -208,6 +302,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
     roster_changed();
     for (auto &[id, p] : pending)
       if (p->peer_id == peer) send_request(*p);
+    flush_held(peer);
   }
 
   void on_peer_left(const std::string &peer) {
@@ -264,7 +359,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       case frame_kind::control:
         return handle_control(from, body);
       case frame_kind::event:
-        return;  // no events yet (tasks and scheduler add them)
+        return handle_event(from, body);
     }
   }
 
@@ -465,6 +560,7 @@ struct node::impl : std::enable_shared_from_this<impl> {
       auto self = weak.lock();
       if (ec || !self) return;
       self->cache.prune(unix_ms());
+      self->prune_held();
       self->schedule_prune();
     });
   }
@@ -583,6 +679,21 @@ std::function<void()> node::call(const std::string &peer_id, remote_call c, std:
   return [weak, id] {
     if (auto s = weak.lock()) asio::post(s->io, [s, id] { s->cancel_call(id); });
   };
+}
+
+status node::send_event(const std::string &peer_id, event_msg e) {
+  if (!valid_event_topic(e.topic)) return invalid_argument("event topic '" + e.topic + "' is malformed");
+  if (e.data_json.size() > k_event_max_bytes)
+    return invalid_argument("event body of " + std::to_string(e.data_json.size()) + " bytes is over the limit of " +
+                            std::to_string(k_event_max_bytes));
+  if (peer_id.empty()) return invalid_argument("event without a recipient");
+  auto m = impl_;
+  {
+    std::lock_guard lock(m->mu);
+    if (m->stopping) return unavailable("this process is shutting down");
+  }
+  asio::post(m->io, [m, peer_id, body = encode(e)]() mutable { m->send_event_body(peer_id, std::move(body)); });
+  return status::ok();
 }
 
 void node::announce() {

@@ -76,6 +76,8 @@ struct incoming_call {
 using executor_fn =
     std::function<std::function<void()>(incoming_call call, std::function<void(dispatch::outcome)> done)>;
 
+inline constexpr int k_event_rate = 100;  // events per second accepted from one sender
+
 struct node_options {
   std::string relay_url;
   std::string access_token;  // the relay's own --token
@@ -85,6 +87,9 @@ struct node_options {
   // Runs on the node's thread after the roster changed: a peer came, left or sent new info, or the
   // link joined or dropped. Must not block (frontends use it to say "tools/list changed").
   std::function<void()> on_roster_changed;
+  // An event another peer sent us (host->send_event, abi.md R66): runs on the node's thread, must
+  // not block. Bodies are decoded and bounded; senders beyond k_event_rate per second are dropped.
+  std::function<void(const std::string &from_peer, event_msg e)> on_event;
   int64_t default_timeout_ms = 120000;
   int64_t expiry_margin_ms = 60000;  // a request stays valid this long after its deadline
   std::chrono::milliseconds backoff_min{1000};
@@ -110,6 +115,11 @@ class node {
   // Calls a tool on one peer; `done` runs exactly once. Returns a cancel function (sends cancel to
   // the executor and completes the call as cancelled).
   std::function<void()> call(const std::string &peer_id, remote_call c, std::function<void(dispatch::outcome)> done);
+  // Sends an event to one peer, sealed for it alone. While the peer is not in the room (or we are
+  // not joined) it is held — in order, up to 10 minutes, 256 per peer and 1,024 in all, the oldest
+  // dropped first — and sent when the peer (re)joins. At most once. Errors: bad topic or body
+  // (RA_INVALID_ARGUMENT), shutting down (RA_UNAVAILABLE).
+  status send_event(const std::string &peer_id, event_msg e);
   // Re-broadcasts our info (after a mode change).
   void announce();
   // Says bye to the relay and stops; pending calls complete as cancelled. Idempotent.

@@ -24,6 +24,7 @@ std::shared_ptr<call_context> call_tracker::create(std::shared_ptr<const tool_en
   c.mode = static_cast<uint32_t>(mode);
   c.deadline_ms = deadline_ms;
   if (prepare) prepare(*ctx);
+  c.reply_to = ctx->reply_to.c_str();
   std::lock_guard lock(mu_);
   calls_.emplace(&ctx->c, ctx);
   return ctx;

@@ -36,6 +36,7 @@ class call_tracker;
 struct call_context {
   ra_call_t c{};  // what the plugin sees; owned here, valid until complete
   std::string tool_name, args, caller;
+  std::string reply_to = "local";  // set by `prepare`; ra_call_t.reply_to points here
   std::shared_ptr<const tool_entry> tool;
   policy::mode mode = policy::mode::plan;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();

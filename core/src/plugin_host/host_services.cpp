@@ -174,13 +174,17 @@ ra_status host_spawn(const ra_host_t *h, const ra_call_t *call, const ra_spawn_s
   // directory, whatever the plugin checked itself, under the stricter of the call's mode and the
   // host's mode now (an operator who lowered the mode is obeyed by calls already running).
   policy::mode mode = env.effective_mode(ctx->mode);
-  auto d = env.authorize(*ctx, RA_PERM_EXEC, checked_command_line(req));
+  // An exec_sandboxed tool's children are judged by its own rule (R36); everything else as exec.
+  const ra_permission class_of_child =
+      ctx->tool && ctx->tool->permission == RA_PERM_EXEC_SANDBOXED ? RA_PERM_EXEC_SANDBOXED : RA_PERM_EXEC;
+  auto d = env.authorize(*ctx, class_of_child, checked_command_line(req));
   if (d.allowed && !req.cwd.empty()) d = env.authorize(*ctx, RA_PERM_READ, req.cwd);
   if (!d.allowed) {
     write_buf(err_buf, err_cap, d.reason);
     return RA_PERMISSION_DENIED;
   }
   req.profile = env.sandbox_profile(mode);
+  req.profile.require_kernel_sandbox = class_of_child == RA_PERM_EXEC_SANDBOXED && mode == policy::mode::plan;
 
   ra_spawn_sink_t s = *sink;
   req.on_output = [s](int stream, std::string_view data) {
@@ -329,6 +333,42 @@ ra_status host_watch(const ra_host_t *h, void (*fn)(void *, const char *), void 
   RA_HOST_GUARD_END(RA_INTERNAL)
 }
 
+ra_status host_send_event(const ra_host_t *h, const char *to, const char *topic, const char *json, size_t len,
+                          char *err_buf, size_t err_cap) {
+  RA_HOST_GUARD_BEGIN
+  auto *bridge = self(h).env().bridge;
+  if (!bridge) {
+    write_buf(err_buf, err_cap, "this host offers no events (not wired in)");
+    return RA_UNAVAILABLE;
+  }
+  if (!to || !topic || (!json && len)) {
+    write_buf(err_buf, err_cap, "send_event needs an address, a topic and a body");
+    return RA_INVALID_ARGUMENT;
+  }
+  auto st = bridge->send_event(to, topic, json ? std::string_view(json, len) : std::string_view("{}"));
+  write_buf(err_buf, err_cap, st ? std::string_view() : std::string_view(st.message()));
+  return st ? RA_OK : st.code();
+  RA_HOST_GUARD_END(RA_INTERNAL)
+}
+
+ra_status host_subscribe(const ra_host_t *h, const char *topic_prefix,
+                         void (*fn)(void *, const char *, const char *, const char *, size_t), void *user_data) {
+  RA_HOST_GUARD_BEGIN
+  auto *bridge = self(h).env().bridge;
+  if (!bridge) return RA_UNAVAILABLE;
+  if (!fn) {
+    bridge->subscribe(self(h).plugin_id(), "", {});
+    return RA_OK;
+  }
+  bridge->subscribe(self(h).plugin_id(), topic_prefix ? topic_prefix : "",
+                    [fn, user_data](std::string_view from, std::string_view topic, std::string_view json) {
+                      std::string f(from), t(topic), j(json);  // NUL-terminated copies (R23)
+                      fn(user_data, f.c_str(), t.c_str(), j.c_str(), j.size());
+                    });
+  return RA_OK;
+  RA_HOST_GUARD_END(RA_INTERNAL)
+}
+
 int host_open_file(const ra_host_t *h, const ra_call_t *call, const char *path, uint32_t how, uint32_t mode_bits,
                    ra_status *status_out, char *err_buf, size_t err_cap) {
   auto fail = [&](ra_status s, std::string_view why) {
@@ -387,6 +427,10 @@ plugin_host_table::plugin_host_table(std::string plugin_id, uint32_t negotiated_
     table_.describe = host_describe;
     table_.watch = host_watch;
     table_.open_file = host_open_file;
+  }
+  if (negotiated_minor >= 2) {  // the slots reserved in 1.0 (R13)
+    table_.send_event = host_send_event;
+    table_.subscribe = host_subscribe;
   }
 }
 

@@ -194,7 +194,7 @@ status loader::instantiate(const config::plugin_entry &entry, std::unique_ptr<pl
     return fail(invalid_argument("declares " + std::to_string(n) + " tools (limit 1024)"));
   }
   for (uint32_t i = 0; i < n; ++i) {
-    auto t = describe(inst->tool_get(inst, i), entry.id, /*builtin=*/false);
+    auto t = describe(inst->tool_get(inst, i), entry.id, /*builtin=*/false, minor);
     if (!t) {
       destroy();
       return fail(t.error());
@@ -235,6 +235,8 @@ status loader::load_all(const std::vector<config::plugin_entry> &entries) {
 void loader::stop_all() {
   for (auto it = plugins_.rbegin(); it != plugins_.rend(); ++it) {
     auto &rec = *it;
+    // R67: no event reaches a plugin once its stop() runs (removal waits for a running callback).
+    if (env_.bridge && rec->started) env_.bridge->subscribe(rec->id, "", {});
     if (rec->instance && rec->started && rec->instance->stop) rec->instance->stop(rec->instance);
     rec->started = false;
   }

@@ -30,13 +30,15 @@ status read_arg_list(const char *const *list, const compiled_schema &schema, con
   return status::ok();
 }
 
-bool plugin_may_declare(uint32_t p) {
+bool plugin_may_declare(uint32_t p, uint32_t minor) {
+  if (p == RA_PERM_EXEC_SANDBOXED) return minor >= 2;  // R36: new in 1.2
   return p == RA_PERM_READ || p == RA_PERM_WRITE || p == RA_PERM_EXEC || p == RA_PERM_NETWORK;
 }
 
 }  // namespace
 
-result<tool_entry> describe(const ra_tool_desc_t *d, std::string_view provider, bool builtin) {
+result<tool_entry> describe(const ra_tool_desc_t *d, std::string_view provider, bool builtin,
+                            uint32_t negotiated_minor) {
   if (!d) return invalid_argument("tool descriptor is NULL");
   if (d->struct_size < offsetof(ra_tool_desc_t, command_args) + sizeof(d->command_args))
     return invalid_argument("tool descriptor struct_size " + std::to_string(d->struct_size) +
@@ -56,9 +58,9 @@ result<tool_entry> describe(const ra_tool_desc_t *d, std::string_view provider, 
     if (!out) return invalid_argument("tool '" + t.name + "' has a malformed output schema: " + out.error().message());
     t.output_schema = d->output_schema;
   }
-  if (!builtin && !plugin_may_declare(d->permission))
+  if (!builtin && !plugin_may_declare(d->permission, negotiated_minor))
     return invalid_argument("tool '" + t.name + "' declares permission class " + std::to_string(d->permission) +
-                            ", which plugins may not use (read, write, exec or network)");
+                            ", which plugins may not use (read, write, exec, network, or exec_sandboxed from ABI 1.2)");
   t.title = d->title ? d->title : t.name;
   t.description = d->description;
   t.input_schema = d->input_schema;
@@ -71,7 +73,7 @@ result<tool_entry> describe(const ra_tool_desc_t *d, std::string_view provider, 
   if (auto st = read_arg_list(d->write_path_args, **schema, "write path argument", t.name, t.write_path_args); !st)
     return st;
   if (auto st = read_arg_list(d->command_args, **schema, "command argument", t.name, t.command_args); !st) return st;
-  if (t.permission == RA_PERM_EXEC && t.command_args.empty())
+  if ((t.permission == RA_PERM_EXEC || t.permission == RA_PERM_EXEC_SANDBOXED) && t.command_args.empty())
     return invalid_argument("exec-class tool '" + t.name + "' must name its command arguments");
   return t;
 }

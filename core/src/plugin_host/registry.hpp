@@ -35,7 +35,9 @@ struct tool_entry {
 
 // Checks one plugin descriptor and converts it: name syntax, description, a well-formed object
 // schema, a permission class plugins may declare, argument roles that name schema properties.
-result<tool_entry> describe(const ra_tool_desc_t *desc, std::string_view provider, bool builtin);
+// `negotiated_minor`: the plugin's ABI minor; classes added later are refused below their minor.
+result<tool_entry> describe(const ra_tool_desc_t *desc, std::string_view provider, bool builtin,
+                            uint32_t negotiated_minor = RA_ABI_MINOR);
 
 bool valid_tool_name(std::string_view name);
 

@@ -77,7 +77,8 @@ std::optional<std::string> allow_list_refusal(const parsed_command &parsed, cons
 
 decision check_tool_class(mode m, ra_permission permission) {
   const bool known = permission == RA_PERM_READ || permission == RA_PERM_WRITE || permission == RA_PERM_EXEC ||
-                     permission == RA_PERM_NETWORK || permission == RA_PERM_INFO || permission == RA_PERM_ADMIN;
+                     permission == RA_PERM_NETWORK || permission == RA_PERM_INFO || permission == RA_PERM_ADMIN ||
+                     permission == RA_PERM_EXEC_SANDBOXED;
   if (!known) return decision::deny("unknown permission class " + std::to_string(static_cast<long>(permission)));
   switch (m) {
     case mode::disabled:
@@ -114,6 +115,20 @@ decision check_command(std::string_view command, mode m, const rules &r) {
     return classify_readonly(command, r.readonly_commands.empty() ? default_readonly_commands() : r.readonly_commands);
   }
   return decision::allow();
+}
+
+decision check_sandboxed_command(std::string_view command, mode m, const rules &r) {
+  if (m != mode::plan) return check_command(command, m, r);
+  if (!r.kernel_readonly_sandbox) {
+    parsed_command parsed = parse_command(command);
+    std::string program = parsed.ok() && !parsed.segments.empty() && !parsed.segments[0].words.empty()
+                              ? std::string(basename_of(parsed.segments[0].words[0].text))
+                              : std::string(command);
+    return decision::deny("plan mode runs '" + program +
+                          "' only inside the kernel's read-only sandbox, and this kernel has no Landlock");
+  }
+  // The same checks edit mode makes; the read-only classification is replaced by the sandbox.
+  return check_command(command, mode::edit, r);
 }
 
 }  // namespace ra::policy

@@ -22,6 +22,9 @@ struct rules {
   std::vector<std::string> allowed_commands;   // program names or globs; empty = any program
   std::vector<std::string> denied_commands;    // case-insensitive substrings of the command line
   std::vector<std::string> readonly_commands;  // plan-mode whitelist of program names
+  // The kernel can confine a child to no file-system writes (Landlock): what lets plan mode run
+  // an exec_sandboxed program (R36) that is not a read-only command.
+  bool kernel_readonly_sandbox = false;
 };
 
 // The built-in plan-mode whitelist (REFERENCE-SPEC §5.3).
@@ -47,6 +50,11 @@ decision check_path(std::string_view path, access a, mode m, const rules &r, std
 // block devices …), configured deny substrings, the allow list, then (plan) read-only
 // classification. Disabled denies everything.
 decision check_command(std::string_view command, mode m, const rules &r);
+
+// exec_sandboxed (abi.md R36): the command policy of exec (hard deny, deny list, allow list), but
+// in plan mode the program need not be a read-only command; it needs kernel_readonly_sandbox,
+// since the sandbox is then the only thing keeping it from writing.
+decision check_sandboxed_command(std::string_view command, mode m, const rules &r);
 
 // Plan-mode classification alone: is every segment of this shell command read-only?
 decision classify_readonly(std::string_view command, const std::vector<std::string> &readonly);

@@ -61,6 +61,8 @@ const char *permission_name(ra_permission p) {
       return "exec";
     case RA_PERM_NETWORK:
       return "network";
+    case RA_PERM_EXEC_SANDBOXED:
+      return "exec_sandboxed";
     case RA_PERM_INFO:
       return "info";
     case RA_PERM_ADMIN:

@@ -15,6 +15,7 @@
 #include "runtime/builtin_tools.hpp"
 #include "sandbox/landlock.hpp"
 #include "sandbox/open_beneath.hpp"
+#include "sandbox/child_ledger.hpp"
 #include "sandbox/spawn.hpp"
 
 namespace ra {
@@ -85,6 +86,13 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
       sec.backup_dir.empty() ? m.data_dir / "backups" : std::filesystem::path(sec.backup_dir);
   m.backups = std::make_unique<policy::backup_store>(backup_dir, sec.max_backup_versions);
 
+  m.rules.kernel_readonly_sandbox = sandbox::landlock_abi_version() > 0;
+  // Children a killed daemon left behind die now, before this one starts its own.
+  const auto ledger_dir = m.data_dir / "run" / "children";
+  for (const auto &k : sandbox::child_ledger::sweep(ledger_dir))
+    spdlog::warn("killed process group {} left running by an earlier daemon (pid {}) that did not stop cleanly", k.pgid,
+                 k.owner);
+  m.spawner.record_children_in(ledger_dir);
   if (sandbox::landlock_abi_version() == 0)
     spdlog::warn("Landlock is not available: child processes are limited by the lexical policy only");
 
@@ -117,6 +125,8 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
     switch (perm) {
       case RA_PERM_EXEC:
         return policy::check_command(resource, mode, m.rules);
+      case RA_PERM_EXEC_SANDBOXED:
+        return policy::check_sandboxed_command(resource, mode, m.rules);
       case RA_PERM_READ:
         return policy::check_path(resource, policy::access::read, mode, m.rules, here);
       case RA_PERM_WRITE:
@@ -181,9 +191,9 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
   m.dispatcher = std::make_unique<dispatch::dispatcher>(std::move(deps));
   runtime *self = rt.get();
   m.router = std::make_unique<dispatch::router>(
-      *m.dispatcher,
-      dispatch::self_description{[self] { return host_info_json(*self); },
-                                 [self] { return tool_descriptors_json(*self); }, m.cfg.accepts_commands});
+      *m.dispatcher, dispatch::self_description{[self] { return host_info_json(*self); },
+                                                [self] { return tool_descriptors_json(*self); }, m.cfg.accepts_commands,
+                                                env.post_work});
   env.bridge = m.router.get();
   env.tools_changed = [&m](std::string_view) { m.router->notify("tools"); };
 

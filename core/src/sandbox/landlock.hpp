@@ -20,6 +20,9 @@ struct fs_profile {
   policy::mode mode = policy::mode::plan;
   std::vector<std::string> writable_roots;  // edit: allowed_paths (empty = "/")
   std::vector<std::string> denied_paths;    // edit: never writable, even beneath a writable root
+  // The kernel sandbox is the only guard (exec_sandboxed in plan, abi.md R36): refuse to start
+  // the child when no ruleset can be applied, instead of falling back to the lexical policy.
+  bool require_kernel_sandbox = false;
 };
 
 // An fd of a built Landlock ruleset (or -1 when the mode needs none / Landlock is missing).

@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "sandbox/child_ledger.hpp"
 #include "sandbox/launch.hpp"
 
 namespace ra::sandbox {
@@ -250,6 +251,7 @@ class watcher {
 }  // namespace
 
 struct process_supervisor::impl {
+  std::unique_ptr<child_ledger> ledger;  // set before the first spawn, then only read
   mutable std::mutex mu;
   std::condition_variable idle;
   bool stopping = false;
@@ -290,6 +292,8 @@ result<std::shared_ptr<process>> process_supervisor::spawn(spawn_request req) {
   // Fail closed: if the mode's ruleset cannot be built, nothing runs.
   auto rules = build_ruleset(req.profile);
   if (!rules) return rules.error();
+  if (req.profile.require_kernel_sandbox && !rules->active())
+    return failed_precondition("this child may run only inside the kernel's sandbox, and Landlock is not available");
   // Every child gets no_new_privs, bypass included (the foundation issue's rule: no setuid
   // escalation from a tool call in any mode; an operator who needs sudo runs it outside the daemon).
   // Landlock applies only where the mode has a ruleset (not in bypass).
@@ -302,6 +306,7 @@ result<std::shared_ptr<process>> process_supervisor::spawn(spawn_request req) {
   if (!child) return child.error();
   pid_t pid = child->pid;
 
+  if (impl_->ledger) impl_->ledger->record(pid);
   auto proc = std::make_shared<process>(std::move(wake));
   auto w = std::make_unique<watcher>(proc, std::move(*child), std::move(req), start, confine && rules->active());
   std::lock_guard lock(impl_->mu);  // held until the thread is registered: retire() needs it
@@ -311,18 +316,24 @@ result<std::shared_ptr<process>> process_supervisor::spawn(spawn_request req) {
     proc->request_cancel();
   }
   try {
-    std::thread t([this, w = std::move(w), p = proc.get()] {
+    std::thread t([this, w = std::move(w), p = proc.get(), pid] {
       w->run();
+      if (impl_->ledger) impl_->ledger->forget(pid);  // the group is gone
       impl_->retire(p);
     });
     impl_->live.emplace(proc.get(), std::pair{proc, std::move(t)});
   } catch (const std::system_error &e) {
     ::kill(-pid, SIGKILL);
+    if (impl_->ledger) impl_->ledger->forget(pid);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
     return internal_error(std::string("cannot start a watcher thread: ") + e.what());
   }
   return proc;
+}
+
+void process_supervisor::record_children_in(const std::filesystem::path &dir) {
+  impl_->ledger = std::make_unique<child_ledger>(dir);
 }
 
 void process_supervisor::cancel(const std::shared_ptr<process> &p) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -57,6 +58,10 @@ class process_supervisor {
   process_supervisor();
   ~process_supervisor();  // kills every group still running and joins watchers
 
+  // From now on every child's process group is recorded in `dir` while it runs (child_ledger.hpp),
+  // so a daemon restarted after a crash can kill what the dead one left behind. Call before the
+  // first spawn.
+  void record_children_in(const std::filesystem::path &dir);
   // Starts the child. On success on_exit will be called exactly once.
   result<std::shared_ptr<process>> spawn(spawn_request req);
   // Kills a running child's process group (SIGKILL); on_exit reports cancelled = true.

@@ -191,6 +191,7 @@ TEST(TasksCoreTest, StoreRoundTripAndRecovery) {
   t.session_id = "s1";
   t.argv = {"claude", "-p", t.prompt};
   t.caller = "peer-1";
+  t.reply_to = "0123456789abcdef0123456789abcdef";
   t.st = state::running;
   t.timeout_ms = 5000;
   t.created_ms = 10;
@@ -229,6 +230,52 @@ TEST(TasksCoreTest, StoreRoundTripAndRecovery) {
   EXPECT_EQ(all[1].finished_ms, 99);
   EXPECT_FALSE(recover(all[0], 99));
   std::filesystem::remove_all(dir);
+}
+
+TEST(TasksCoreTest, PlanArgsAreAppendedOnlyInPlan) {
+  std::string error;
+  auto s = parse_settings(R"({"runners":{"aider":{"run":["aider","--message","{prompt}"],"plan_args":["--dry-run"]}}})",
+                          error);
+  ASSERT_TRUE(s) << error;
+  auto claude = expand(*find_runner(*s, "claude"), "look", "", error, /*plan=*/true);
+  ASSERT_TRUE(claude);
+  EXPECT_EQ(*claude,
+            (std::vector<std::string>{"claude", "-p", "look", "--output-format", "text", "--permission-mode", "plan"}));
+  auto resumed = expand(*find_runner(*s, "claude"), "look", "s-1", error, true);
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->back(), "plan");
+  auto oc = expand(*find_runner(*s, "opencode"), "look", "", error, true);
+  ASSERT_TRUE(oc);
+  EXPECT_EQ(*oc, (std::vector<std::string>{"opencode", "run", "look", "--agent", "plan"}));
+  auto aider = expand(*find_runner(*s, "aider"), "look", "", error, true);
+  ASSERT_TRUE(aider);
+  EXPECT_EQ(*aider, (std::vector<std::string>{"aider", "--message", "look", "--dry-run"}));
+  auto edit = expand(*find_runner(*s, "aider"), "look", "", error, false);
+  ASSERT_TRUE(edit);
+  EXPECT_EQ(*edit, (std::vector<std::string>{"aider", "--message", "look"}));
+  EXPECT_FALSE(parse_settings(R"({"runners":{"x":{"run":["x"],"plan_args":"--dry-run"}}})", error));
+}
+
+TEST(TasksCoreTest, FinishedEventCarriesTheSummaryAndTheOutputTail) {
+  task t;
+  t.id = "t-1";
+  t.runner = "claude";
+  t.prompt = "p";
+  t.st = state::failed;
+  t.exit_code = 3;
+  t.error = "runner exited with code 3";
+  t.output = std::string(3000, 'a') + "\xc3\xa9END";  // the 2 KiB cut must not split the é
+  t.output_bytes = t.output.size();
+  rapidjson::Document d;
+  d.Parse(finished_event_json(t).c_str());
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_STREQ(d["id"].GetString(), "t-1");
+  EXPECT_STREQ(d["state"].GetString(), "failed");
+  EXPECT_EQ(d["exit_code"].GetInt(), 3);
+  std::string tail = d["output_tail"].GetString();
+  EXPECT_LE(tail.size(), 2048u);
+  EXPECT_TRUE(tail.ends_with("\xc3\xa9END"));
+  EXPECT_FALSE(d.HasMember("output"));
 }
 
 TEST(TasksCoreTest, DispatchArgs) {

@@ -109,6 +109,9 @@ enum {
   RA_OPEN_TRUNCATE = 1u << 9 /* RA_OPEN_WRITE: truncate an existing file */
 };
 
+/* ---- Events between processes (host->send_event, host->subscribe), RA_SINCE(1, 2) ------------ */
+enum { RA_EVENT_MAX_BYTES = 65536 };
+
 /* ---- The service table --------------------------------------------------------------------- */
 struct ra_host {
   uint32_t struct_size;
@@ -177,9 +180,28 @@ struct ra_host {
   ra_status (*dispatch)(const ra_host_t *host, const ra_dispatch_request_t *request, const ra_dispatch_sink_t *sink,
                         uint64_t *handle_out, char *err_buf, size_t err_cap);
 
-  /* Reserved for a later minor: always NULL. */
-  void *reserved_send;      /* send on a named peer-to-peer channel */
-  void *reserved_subscribe; /* receive on a named peer-to-peer channel */
+  /* RA_SINCE(1, 2): the two slots reserved in 1.0 got their types here (R13, same offset and
+   * size). NULL when the negotiated minor is below 2: check with RA_HAS(host, ra_host_t, send_event). */
+
+  /* [any] Send an event (a JSON object of at most RA_EVENT_MAX_BYTES) on `topic`
+   * ([a-z0-9][a-z0-9._-]{0,63}) to the process at `to`: a call's reply_to, so a plugin tells
+   * whoever asked for work when it ends. "local" delivers to this process's subscribers. An event
+   * for a peer is sealed end to end and sent through the relay; while that peer is away (a
+   * reconnect, a restart of this daemon) it is held for up to 10 minutes, then dropped. At most
+   * once, in order per recipient. RA_OK: taken (not: delivered); RA_INVALID_ARGUMENT: bad topic,
+   * JSON or address; RA_UNAVAILABLE: this process is shutting down. [R66] */
+  ra_status (*send_event)(const ra_host_t *host, const char *to, const char *topic, const char *json, size_t len,
+                          char *err_buf, size_t err_cap);
+  /* [any] Receive the events whose topic starts with `topic_prefix` ("" = all) sent to this
+   * process: fn(user_data, from_json, topic, json, len) on a host worker thread, all borrowed for
+   * the callback. from_json is the sender as dispatch results name hosts
+   * ({"agent_id","name","peer_id","local"}). One subscription per plugin; a later call replaces
+   * it; fn NULL removes it. The host stops calling before the plugin's stop() returns. Events are
+   * information from a room member: never act on them without the normal checks. [R67] */
+  ra_status (*subscribe)(const ra_host_t *host, const char *topic_prefix,
+                         void (*fn)(void *user_data, const char *from_json, const char *topic, const char *json,
+                                    size_t len),
+                         void *user_data);
 
   /* [any] Cancel a dispatched call: every host still running it kills the call's process groups;
    * on_done still runs (outcomes "cancelled"). Idempotent; unknown handles are ignored. */

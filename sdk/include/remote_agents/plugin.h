@@ -45,6 +45,12 @@ typedef enum ra_permission {
   RA_PERM_WRITE = 2,   /* changes files or state; refused in plan */
   RA_PERM_EXEC = 3,    /* runs commands named by command_args; plan allows read-only commands only */
   RA_PERM_NETWORK = 4, /* opens listeners, tunnels or outbound channels; refused in plan */
+  /* RA_SINCE(1, 2). Runs a program the operator configured (an AI CLI), named by command_args —
+   * never a caller's command line. The command policy (deny lists, allowed_commands) applies as
+   * for exec; in plan mode the program does not need to be a read-only command but runs only
+   * inside the kernel's read-only sandbox (Landlock), and is refused where the kernel cannot
+   * enforce it. Refused in disabled. [R36] */
+  RA_PERM_EXEC_SANDBOXED = 5,
   /* Reserved for the core's built-in tools; the loader refuses plugin tools declaring them. */
   RA_PERM_INFO = 100,  /* host metadata only; allowed in every mode, disabled included */
   RA_PERM_ADMIN = 101, /* changes host settings (set_mode); rules of its own */
@@ -103,6 +109,9 @@ typedef struct ra_call {
   uint32_t mode;       /* ra_mode at dispatch time */
   int64_t deadline_ms; /* CLOCK_MONOTONIC milliseconds; 0 = none */
   void *plugin_ref;    /* free for the plugin's use */
+  /* RA_SINCE(1, 2): where this call came from, as an address for host->send_event: "local" for a
+   * call made in this process, else the calling process's peer id. Copy it to keep it. */
+  const char *reply_to;
 } ra_call_t;
 
 /* ---- Instance vtable, implemented by the plugin ---------------------------------------------- */

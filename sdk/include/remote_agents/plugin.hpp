@@ -88,6 +88,10 @@ class call : public std::enable_shared_from_this<call> {
   std::string_view tool() const { return c_->tool; }
   std::string_view args_json() const { return {c_->args_json, c_->args_len}; }
   std::string_view caller() const { return c_->caller ? c_->caller : ""; }
+  // Where events about this call go (host->send_event); "" from a host older than ABI 1.2.
+  std::string_view reply_to() const {
+    return RA_HAS_FIELD(c_, ra_call_t, reply_to) && c_->reply_to ? c_->reply_to : "";
+  }
   ra_mode mode() const { return static_cast<ra_mode>(c_->mode); }
   int64_t deadline_ms() const { return c_->deadline_ms; }
   ra_call_t *raw() const { return c_; }

@@ -7,9 +7,9 @@
 #define RA_ABI_MAJOR 1
 /* Bumped on an additive change (new trailing fields, new host slots, new extensions). The host and
  * the plugin use min(host minor, plugin minor): the "negotiated minor". */
-#define RA_ABI_MINOR 1
+#define RA_ABI_MINOR 2
 
 /* The SDK release these headers ship with (not the ABI version). */
-#define RA_SDK_VERSION "0.2.0"
+#define RA_SDK_VERSION "0.3.0"
 
 #endif /* REMOTE_AGENTS_VERSION_H */
