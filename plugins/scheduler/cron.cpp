@@ -1,6 +1,7 @@
 // cron.cpp — parsing and evaluation of cron expressions (see cron.hpp).
 #include "cron.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -249,6 +250,10 @@ std::optional<cron_expr> parse_cron(std::string_view text, std::string &error) {
 
 std::optional<int64_t> next_after(const cron_expr &c, int64_t after, int offset_seconds) {
   using namespace std::chrono;
+  // Clamp first: `after` near the int64 limits overflowed below (found by tests/fuzz/fuzz_scheduler_store
+  // with a stored cursor). Nothing matches before search_min or after search_max anyway.
+  if (after >= search_max) return std::nullopt;
+  after = std::max(after, search_min);
   int64_t local = after + 1 + offset_seconds;  // strictly after
   int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
   int sod = static_cast<int>(local - day * 86400);

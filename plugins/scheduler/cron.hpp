@@ -25,6 +25,10 @@ namespace ra_sched {
 
 inline constexpr int min_year = 1970;
 inline constexpr int max_year = 2199;
+// Unix seconds beyond which no local time (|offset| < 4 days) can be in min_year..max_year:
+// next_after clamps its `after` to them (a corrupt jobs.json cursor can be any int64).
+inline constexpr int64_t search_min = -4 * 86400;                // 1969-12-28
+inline constexpr int64_t search_max = 7258118400LL + 4 * 86400;  // 2200-01-05
 
 struct cron_expr {
   std::bitset<60> seconds;

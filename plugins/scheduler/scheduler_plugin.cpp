@@ -32,11 +32,18 @@
 #include <thread>
 
 #include "cron.hpp"
+#include "job_store.hpp"
 #include "tz.hpp"
 
 namespace {
 
-using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using ra_sched::i64;
+using ra_sched::job;
+using ra_sched::json_writer;
+using ra_sched::put;
+using ra_sched::run_record;
+using ra_sched::str;
+using ra_sched::write_record;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -77,65 +84,6 @@ settings parse_settings(std::string_view config_json) {
   return s;
 }
 
-struct run_record {
-  int64_t time_ms = 0;
-  std::string outcome;  // ok failed denied invalid timeout cancelled unreachable skipped missed error
-  std::string message;
-  int64_t duration_ms = 0;
-};
-
-struct job {
-  std::string name, cron, timezone, command, tool, args_json;
-  int64_t splay_ms = 0;
-  std::string missed = "skip";
-  int64_t created_ms = 0;
-  int64_t cursor = 0;  // Unix seconds: occurrences at or before it are handled
-  int64_t last_run_ms = -1;
-  std::string last_outcome, last_message;
-  uint64_t run_count = 0;
-  std::vector<run_record> history;  // oldest first
-
-  std::string dispatch_tool() const { return command.empty() ? tool : "exec"; }
-  std::string dispatch_args() const {
-    if (command.empty()) return args_json.empty() ? "{}" : args_json;
-    rapidjson::StringBuffer sb;
-    json_writer w(sb);
-    w.StartObject();
-    w.Key("command");
-    w.String(command.c_str(), static_cast<rapidjson::SizeType>(command.size()));
-    w.EndObject();
-    return sb.GetString();
-  }
-};
-
-void put(json_writer &w, const char *k, const std::string &v) {
-  w.Key(k);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-}
-
-void write_record(json_writer &w, const run_record &r, const std::string *job_name, bool iso) {
-  w.StartObject();
-  if (job_name) put(w, "job", *job_name);
-  if (iso) put(w, "time", ra_sched::iso8601_utc(r.time_ms, true));
-  w.Key("time_ms");
-  w.Int64(r.time_ms);
-  put(w, "outcome", r.outcome);
-  put(w, "message", r.message);
-  w.Key("duration_ms");
-  w.Int64(r.duration_ms);
-  w.EndObject();
-}
-
-std::string str(const rapidjson::Value &o, const char *k) {
-  auto it = o.FindMember(k);
-  return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength())
-                                                     : std::string();
-}
-int64_t i64(const rapidjson::Value &o, const char *k, int64_t def) {
-  auto it = o.FindMember(k);
-  return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : def;
-}
-
 // The jobs file, shared between processes.
 class store {
  public:
@@ -163,85 +111,23 @@ class store {
 
  private:
   std::vector<job> load() {
-    std::vector<job> jobs;
     std::ifstream f(dir_ + "/jobs.json");
-    if (!f) return jobs;
+    if (!f) return {};
     std::stringstream ss;
     ss << f.rdbuf();
     std::string text = ss.str();
-    rapidjson::Document d;
-    d.Parse(text.c_str(), text.size());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("jobs") || !d["jobs"].IsArray())
-      throw std::runtime_error(dir_ + "/jobs.json is not a valid jobs file");
-    for (auto &o : d["jobs"].GetArray()) {
-      if (!o.IsObject()) continue;
-      job j;
-      j.name = str(o, "name");
-      j.cron = str(o, "cron");
-      j.timezone = str(o, "timezone");
-      j.command = str(o, "command");
-      j.tool = str(o, "tool");
-      j.args_json = str(o, "args_json");
-      j.splay_ms = i64(o, "splay_ms", 0);
-      j.missed = str(o, "missed");
-      j.created_ms = i64(o, "created_ms", 0);
-      j.cursor = i64(o, "cursor", 0);
-      j.last_run_ms = i64(o, "last_run_ms", -1);
-      j.last_outcome = str(o, "last_outcome");
-      j.last_message = str(o, "last_message");
-      j.run_count = static_cast<uint64_t>(i64(o, "run_count", 0));
-      if (o.HasMember("history") && o["history"].IsArray())
-        for (auto &h : o["history"].GetArray()) {
-          if (!h.IsObject()) continue;
-          j.history.push_back({i64(h, "time_ms", 0), str(h, "outcome"), str(h, "message"), i64(h, "duration_ms", 0)});
-        }
-      jobs.push_back(std::move(j));
-    }
-    return jobs;
+    auto jobs = ra_sched::decode_jobs(text);
+    if (!jobs) throw std::runtime_error(dir_ + "/jobs.json is not a valid jobs file");
+    return std::move(*jobs);
   }
 
   void save(const std::vector<job> &jobs) {
-    rapidjson::StringBuffer sb;
-    json_writer w(sb);
-    w.StartObject();
-    w.Key("version");
-    w.Int(1);
-    w.Key("jobs");
-    w.StartArray();
-    for (auto &j : jobs) {
-      w.StartObject();
-      put(w, "name", j.name);
-      put(w, "cron", j.cron);
-      put(w, "timezone", j.timezone);
-      put(w, "command", j.command);
-      put(w, "tool", j.tool);
-      put(w, "args_json", j.args_json);
-      w.Key("splay_ms");
-      w.Int64(j.splay_ms);
-      put(w, "missed", j.missed);
-      w.Key("created_ms");
-      w.Int64(j.created_ms);
-      w.Key("cursor");
-      w.Int64(j.cursor);
-      w.Key("last_run_ms");
-      w.Int64(j.last_run_ms);
-      put(w, "last_outcome", j.last_outcome);
-      put(w, "last_message", j.last_message);
-      w.Key("run_count");
-      w.Uint64(j.run_count);
-      w.Key("history");
-      w.StartArray();
-      for (auto &h : j.history) write_record(w, h, nullptr, false);
-      w.EndArray();
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
+    std::string text = ra_sched::encode_jobs(jobs);
     std::string tmp = dir_ + "/jobs.json.tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) throw std::runtime_error("cannot write " + tmp);
-    const char *p = sb.GetString();
-    size_t left = sb.GetSize();
+    const char *p = text.data();
+    size_t left = text.size();
     while (left > 0) {
       ssize_t n = ::write(fd, p, left);
       if (n < 0 && errno == EINTR) continue;
@@ -433,15 +319,6 @@ class scheduler_plugin : public ra::plugin {
   }
 
  private:
-  static bool valid_name(const std::string &n) {
-    if (n.empty() || n.size() > 128) return false;
-    for (char ch : n)
-      if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-            ch == '_' || ch == '.'))
-        return false;
-    return true;
-  }
-
   bool host_has_tool(const std::string &name) {
     if (!host_.get()->describe) return true;
     bool found = false;
@@ -466,51 +343,19 @@ class scheduler_plugin : public ra::plugin {
   }
 
   void do_add(const ra::call_ptr &c) {
-    rapidjson::Document d;
-    auto a = c->args_json();
-    d.Parse(a.data(), a.size());
-    if (d.HasParseError() || !d.IsObject()) return (void)c->fail(RA_INVALID_ARGUMENT, "arguments are not an object");
-    job j;
-    j.name = str(d, "name");
-    j.cron = str(d, "cron");
-    j.command = str(d, "command");
-    j.tool = str(d, "tool");
-    bool has_cmd = d.HasMember("command"), has_tool = d.HasMember("tool");
-    if (!valid_name(j.name))
-      return (void)c->fail(RA_INVALID_ARGUMENT, "name must be 1-128 characters of A-Z a-z 0-9 . _ -");
-    if (has_cmd == has_tool)
-      return (void)c->fail(RA_INVALID_ARGUMENT, "give exactly one of command (a shell command) or tool (+ args)");
-    if (has_cmd && j.command.empty()) return (void)c->fail(RA_INVALID_ARGUMENT, "command is empty");
-    if (d.HasMember("args") && !has_tool) return (void)c->fail(RA_INVALID_ARGUMENT, "args go with tool, not command");
-    if (has_cmd && !host_has_tool("exec"))
-      return (void)c->fail(RA_FAILED_PRECONDITION,
-                           "command jobs run with the exec tool, which this host does not have (load the exec plugin)");
-    if (has_tool) {
-      if (j.tool.empty()) return (void)c->fail(RA_INVALID_ARGUMENT, "tool is empty");
-      if (j.tool.rfind("schedule_", 0) == 0)
-        return (void)c->fail(RA_INVALID_ARGUMENT, "a job cannot call the scheduler's own tools");
-      if (!host_has_tool(j.tool))
-        return (void)c->fail(RA_INVALID_ARGUMENT, "no tool named '" + j.tool + "' on this host");
-      j.args_json = "{}";
-      if (d.HasMember("args")) {
-        rapidjson::StringBuffer sb;
-        json_writer w(sb);
-        d["args"].Accept(w);
-        j.args_json = sb.GetString();
-      }
-    }
+    ra_sched::add_error code;
     std::string error;
-    auto expr = ra_sched::parse_cron(j.cron, error);
-    if (!expr) return (void)c->fail(RA_INVALID_ARGUMENT, error);
-    j.timezone = d.HasMember("timezone") ? str(d, "timezone") : state_->cfg.timezone;
-    auto zone = ra_sched::find_time_zone(j.timezone, error);
-    if (!zone) return (void)c->fail(RA_INVALID_ARGUMENT, error);
-    if (d.HasMember("splay_ms")) j.splay_ms = d["splay_ms"].GetInt64();
-    if (d.HasMember("missed")) j.missed = str(d, "missed");
+    auto req = ra_sched::parse_add_args(
+        c->args_json(), state_->cfg.timezone, [this](const std::string &t) { return host_has_tool(t); }, code, error);
+    if (!req)
+      return (void)c->fail(
+          code == ra_sched::add_error::failed_precondition ? RA_FAILED_PRECONDITION : RA_INVALID_ARGUMENT, error);
+    job j = std::move(req->j);
+    std::string name = j.name;
     int64_t t = now_ms();
     j.created_ms = t;
     j.cursor = floor_div(t, 1000);
-    auto next = ra_sched::next_after(*expr, j.cursor, *zone);
+    auto next = ra_sched::next_after(req->expr, j.cursor, *req->zone);
     bool replaced = false;
     std::string problem;
     state_->st.with_jobs([&](std::vector<job> &jobs, bool &changed) {
@@ -537,7 +382,7 @@ class scheduler_plugin : public ra::plugin {
     rapidjson::StringBuffer sb;
     json_writer w(sb);
     w.StartObject();
-    put(w, "name", str(d, "name"));
+    put(w, "name", name);
     w.Key("next_run");
     if (next)
       w.String(ra_sched::iso8601_utc(*next * 1000).c_str());
@@ -744,7 +589,9 @@ class scheduler_plugin : public ra::plugin {
           continue;
         }
         int64_t delay = 0;
-        if (j.splay_ms > 0) delay = static_cast<int64_t>(rng() % static_cast<uint64_t>(j.splay_ms + 1));
+        // Capped at schedule_add's maximum: jobs.json may hold any int64 (splay_ms + 1 and t + delay overflowed).
+        int64_t splay = std::min<int64_t>(j.splay_ms, 3'600'000);
+        if (splay > 0) delay = static_cast<int64_t>(rng() % static_cast<uint64_t>(splay + 1));
         pending.push_back({j.name, j.dispatch_tool(), j.dispatch_args(), t + delay});
         busy.insert(j.name);
         newly_busy.push_back(j.name);

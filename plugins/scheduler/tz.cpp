@@ -133,15 +133,19 @@ std::optional<posix_tz> parse_posix_tz(std::string_view s, std::string &error) {
     return std::nullopt;
   };
   int off = 0;
+  // UT offsets are POSIX hh[:mm[:ss]] with hh 0..24 (only the rules' times may go to 167 h, RFC 8536
+  // §3.3.1); a larger one made utc_offset_at return up to ±167 h, which the TZif types reject
+  // (found by tests/fuzz/fuzz_tz).
+  auto offset_ok = [](int o) { return o >= -(25 * 3600 - 1) && o <= 25 * 3600 - 1; };
   if (!posix_name(s, i)) return bad("standard time name");
-  if (!posix_time(s, i, off, true)) return bad("standard time offset");
+  if (!posix_time(s, i, off, true) || !offset_ok(off)) return bad("standard time offset");
   z.std_offset = -off;
   if (i == s.size()) return z;
   if (!posix_name(s, i)) return bad("daylight time name");
   z.has_dst = true;
   z.dst_offset = z.std_offset + 3600;
   if (i < s.size() && s[i] != ',') {
-    if (!posix_time(s, i, off, true)) return bad("daylight time offset");
+    if (!posix_time(s, i, off, true) || !offset_ok(off)) return bad("daylight time offset");
     z.dst_offset = -off;
   }
   if (i == s.size()) {  // POSIX default: the US rules
@@ -346,6 +350,9 @@ std::shared_ptr<const time_zone> find_time_zone(std::string_view name, std::stri
 
 std::optional<int64_t> next_after(const cron_expr &c, int64_t after, const time_zone &zone) {
   bool wildcard = c.minutes.all() || c.hours.all();
+  // See the offset next_after: a stored cursor can be any int64 (seg - 1 / after + 1 overflowed).
+  if (after >= search_max) return std::nullopt;
+  after = std::max(after, search_min);
   int64_t seg = after + 1;  // search [seg, seg_end) at one offset
   for (int guard = 0; guard < 100000; ++guard) {
     int off = zone.utc_offset_at(seg);

@@ -1,7 +1,7 @@
 // tests/fuzz/fuzz_peer_messages.cpp — libFuzzer target for the peer message bodies
 // (core/src/peer/messages.hpp): the JSON that a peer finds inside an opened envelope.
 //
-// Each input is parsed by every decoder (decode_request/reply/partial/control/info). Besides crashes
+// Each input is parsed by every decoder (decode_request/reply/partial/control/info/event). Besides crashes
 // and sanitizer reports it checks, for every body that decodes:
 //  * encode() produces well-formed UTF-8 that decodes again, with the same decoder, to an equal
 //    message (field by field; raw JSON members compare as text), and encoding that gives the same
@@ -42,6 +42,8 @@ bool same(const info_msg &a, const info_msg &b) {
   return a.info_json == b.info_json && a.tools_json == b.tools_json && a.reply_wanted == b.reply_wanted;
 }
 
+bool same(const event_msg &a, const event_msg &b) { return a.topic == b.topic && a.data_json == b.data_json; }
+
 // decode → encode → decode gives an equal message, and the second encoding is the first one.
 template <class Decode>
 void round_trip(std::string_view input, Decode decode) {
@@ -67,8 +69,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   round_trip(input, decode_partial);
   round_trip(input, decode_control);
   round_trip(input, decode_info);
+  round_trip(input, decode_event);
   // The fields a decoder promises, beyond the round trip.
   if (auto r = decode_request(input); r.is_ok()) check(valid_request_id(r->id) && !r->tool.empty());
   if (auto c = decode_control(input); c.is_ok()) check(c->type == "cancel" && valid_request_id(c->id));
+  if (auto e = decode_event(input); e.is_ok())
+    check(valid_event_topic(e->topic) && e->data_json.size() <= k_event_max_bytes && e->data_json[0] == '{');
   return 0;
 }

@@ -53,8 +53,8 @@ int signal_that_ended(pid_t pid, bool block) {
 
 void entry(const temp_dir &dir, pid_t pgid, const std::string &boot, pid_t owner, uint64_t owner_start,
            uint64_t leader_start) {
-  std::ofstream(dir / std::to_string(pgid)) << boot << " " << owner << " " << owner_start << " " << leader_start
-                                            << "\n";
+  std::ofstream(dir / std::to_string(pgid))
+      << boot << " " << owner << " " << owner_start << " " << leader_start << "\n";
 }
 
 TEST(ChildLedger, StartTicksOfLiveAndVanishedProcesses) {

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 
 #include "cron.hpp"
+#include "job_store.hpp"
 
 using namespace ra_sched;
 
@@ -271,6 +273,21 @@ TEST(CronNext, FixedOffsets) {
 
 TEST(CronNext, BeforeEpochInputIsFine) { EXPECT_EQ(next("0 0 1 1 *", -100), "1970-01-01T00:00:00Z"); }
 
+// Regression (tests/fuzz/fuzz_scheduler_store): the stored cursor can be any int64; after + 1 and
+// the day arithmetic overflowed (UBSan) at the limits.
+TEST(CronNext, ExtremeInstantsAreClamped) {
+  std::string err;
+  auto c = parse_cron("* * * * *", err);
+  ASSERT_TRUE(c) << err;
+  EXPECT_EQ(next_after(*c, INT64_MIN), 0);
+  EXPECT_EQ(next_after(*c, INT64_MIN, -14 * 3600), 14 * 3600);
+  EXPECT_FALSE(next_after(*c, INT64_MAX));
+  EXPECT_FALSE(next_after(*c, INT64_MAX - 1, 14 * 3600));
+  auto z = time_zone::fixed("+02:00", 7200);
+  EXPECT_EQ(next_after(*c, INT64_MIN, z), -7200);
+  EXPECT_FALSE(next_after(*c, INT64_MAX, z));
+}
+
 TEST(CronTimezone, Parsing) {
   std::string err;
   EXPECT_EQ(parse_timezone("", err), 0);
@@ -289,4 +306,50 @@ TEST(CronTimezone, Parsing) {
   EXPECT_FALSE(parse_timezone("+02:0x", err));
   EXPECT_FALSE(parse_timezone("Europe/Paris", err));  // IANA names: find_time_zone (tz.hpp, tz_test.cpp)
   EXPECT_NE(err.find("fixed offset"), std::string::npos) << err;
+}
+
+// jobs.json (job_store.hpp). Regression, found by tests/fuzz/fuzz_scheduler_store: run_count is
+// written as a uint64 and was read as an int64, so a negative value became 2^64-1, was saved as
+// such and then read back as 0.
+TEST(JobStore, RunCountRoundTrips) {
+  auto jobs = decode_jobs(R"({"jobs":[{"name":"a","run_count":-1},{"name":"b","run_count":18446744073709551615}]})");
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 2u);
+  EXPECT_EQ((*jobs)[0].run_count, 0u);
+  EXPECT_EQ((*jobs)[1].run_count, 18446744073709551615u);
+  auto back = decode_jobs(encode_jobs(*jobs));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, *jobs);
+}
+
+TEST(JobStore, DecodeDefaultsAndRejects) {
+  EXPECT_FALSE(decode_jobs("[]"));
+  EXPECT_FALSE(decode_jobs(R"({"jobs":{}})"));
+  auto jobs = decode_jobs(R"({"jobs":[1,{"name":"x"}]})");
+  ASSERT_TRUE(jobs);
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].last_run_ms, -1);
+  EXPECT_EQ((*jobs)[0].missed, "");
+}
+
+// schedule_add's arguments without the host's schema check: a non-integer splay_ms is an error,
+// not a RapidJSON assertion (GetInt64 on a string).
+TEST(JobStore, AddArgs) {
+  auto has_tool = [](const std::string &t) { return t == "exec" || t == "echo"; };
+  add_error code;
+  std::string err;
+  auto r =
+      parse_add_args(R"({"name":"n","cron":"0 0 * * *","command":"true","splay_ms":5})", "+02:00", has_tool, code, err);
+  ASSERT_TRUE(r) << err;
+  EXPECT_EQ(r->j.timezone, "+02:00");
+  EXPECT_EQ(r->j.splay_ms, 5);
+  EXPECT_EQ(r->j.dispatch_tool(), "exec");
+  EXPECT_FALSE(
+      parse_add_args(R"({"name":"n","cron":"0 0 * * *","command":"true","splay_ms":"5"})", "UTC", has_tool, code, err));
+  EXPECT_EQ(code, add_error::invalid_argument);
+  EXPECT_FALSE(parse_add_args(R"({"name":"n","cron":"0 0 * * *","tool":"nope"})", "UTC", has_tool, code, err));
+  EXPECT_EQ(code, add_error::invalid_argument);
+  auto no_exec = [](const std::string &) { return false; };
+  EXPECT_FALSE(parse_add_args(R"({"name":"n","cron":"0 0 * * *","command":"x"})", "UTC", no_exec, code, err));
+  EXPECT_EQ(code, add_error::failed_precondition);
 }

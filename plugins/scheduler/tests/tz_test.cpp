@@ -200,6 +200,12 @@ TEST(Tz, PosixStrings) {
   EXPECT_EQ(c->start.time, -7200);
   EXPECT_FALSE(parse_posix_tz("CET-1CEST,M13.5.0,M10.5.0/3", err));
   EXPECT_FALSE(parse_posix_tz("X-1", err));
+  // Regression (tests/fuzz/fuzz_tz): UT offsets are hh 0..24; 167 h is for the rules' times only.
+  EXPECT_TRUE(parse_posix_tz("AAA-24:59:59", err));
+  EXPECT_FALSE(parse_posix_tz("CET-29CEST,M3.5.0,M10.5.0/3", err));
+  EXPECT_FALSE(parse_posix_tz("CET-1CEST-100,M3.5.0,M10.5.0/3", err));
+  EXPECT_FALSE(parse_posix_tz("AAA+167", err));
+  EXPECT_TRUE(parse_posix_tz("CET-1CEST,M3.5.0/167,M10.5.0/-167", err)) << err;
 }
 
 TEST(Tz, NamesAreValidatedAndUnknownZonesRefused) {
