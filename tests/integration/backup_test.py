@@ -56,3 +56,16 @@ t.ok(code == 0 and out["result"]["status"] == "ok" and out["result"]["backup"] =
 configure("plan")
 code, out, err = h.call("fake_tool", {"path": f})
 t.ok(code == 3 and "plan" in out["message"], "plan: a write-class tool is refused", out)
+
+# R65: a tool that declared class read cannot open a file for writing, in any mode — the host
+# refuses the open itself (the policy would allow the path in edit and bypass).
+for mode in ("edit", "bypass"):
+    h.write_config(f'[security]\nmode = "{mode}"\n[plugins.exec]\nload = "disabled"\n'
+                   '[plugins.fake-open-write]\nload = "required"\n')
+    target = os.path.join(h.work, f"from-read-{mode}.txt")
+    code, out, err = h.call("fake_tool", {"path": target})
+    r = (out or {}).get("result") or {}
+    t.ok(code == 0 and r.get("status") == "permission_denied" and r.get("opened") is False,
+         f"{mode}: a read-class tool's open_file for writing is refused", out)
+    t.contains(r.get("error", ""), "has permission class read: it may not open files for writing", "and says why")
+    t.ok(not os.path.exists(target), f"{mode}: no file was created")

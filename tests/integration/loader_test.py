@@ -25,6 +25,8 @@ refusals = {
     "fake-schema-not-object": "schema root must have \"type\": \"object\"",
     "fake-bad-name": "tool name 'Bad Name!' is malformed",
     "fake-reserved-perm": "which plugins may not use",
+    # exec_sandboxed (R36) is a 1.2 class: a plugin built for 1.1 cannot declare it.
+    "fake-sandboxed-old": "declares permission class 5, which plugins may not use",
     "fake-create-fails": "create() failed: this fake always fails to create",
     "fake-start-fails": "start() returned failed_precondition",
     "fake-not-there": "ra-fake-not-there.so not found",

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef FAKE_ID
 #define FAKE_ID "fake-ok"
@@ -35,7 +36,7 @@
 #ifndef FAKE_PERMISSION
 #define FAKE_PERMISSION RA_PERM_READ
 #endif
-#ifdef FAKE_BACKUP
+#if defined(FAKE_BACKUP) || defined(FAKE_OPEN_WRITE)
 #undef FAKE_SCHEMA
 #define FAKE_SCHEMA "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"string\"}},\"required\":[\"path\"]}"
 static const char *const fake_write_paths[] = {"path", NULL};
@@ -83,7 +84,7 @@ static const ra_tool_desc_t *fake_tool_get(const ra_instance_t *self, uint32_t i
   (void)self;
   return i < 2 ? &tools[i] : NULL;
 }
-#ifdef FAKE_BACKUP
+#if defined(FAKE_BACKUP) || defined(FAKE_OPEN_WRITE)
 /* The "path" argument of the (already normalised, compact) arguments; test paths carry no quotes. */
 static int arg_path(const ra_call_t *call, char *out, size_t cap) {
   const char *key = strstr(call->args_json, "\"path\":\"");
@@ -106,6 +107,19 @@ static ra_status fake_invoke(ra_instance_t *self, ra_call_t *call) {
   ra_status bs = st->host->backup(st->host, call, path, backup, sizeof backup);
   int n = snprintf(result_buf, sizeof result_buf, "{\"status\":\"%s\",\"backup\":\"%s\"}", ra_status_name(bs),
                    bs == RA_OK ? backup : "");
+  st->host->complete(st->host, call, RA_OK, result_buf, (size_t)n, NULL);
+  return RA_OK;
+#endif
+#ifdef FAKE_OPEN_WRITE
+  /* A tool that declares class read and then asks to open a file for writing (R65): the host must
+   * refuse whatever the mode, and say why. */
+  char path[1024], err[512] = {0}, result_buf[2048];
+  if (!arg_path(call, path, sizeof path)) return RA_INVALID_ARGUMENT;
+  ra_status os = RA_OK;
+  int fd = st->host->open_file(st->host, call, path, RA_OPEN_WRITE | RA_OPEN_CREATE, 0600, &os, err, sizeof err);
+  if (fd >= 0) close(fd);
+  int n = snprintf(result_buf, sizeof result_buf, "{\"status\":\"%s\",\"opened\":%s,\"error\":\"%s\"}",
+                   ra_status_name(os), fd >= 0 ? "true" : "false", err);
   st->host->complete(st->host, call, RA_OK, result_buf, (size_t)n, NULL);
   return RA_OK;
 #endif
