@@ -57,6 +57,22 @@ configure("plan")
 code, out, err = h.call("fake_tool", {"path": f})
 t.ok(code == 3 and "plan" in out["message"], "plan: a write-class tool is refused", out)
 
+# The backup's source is opened beneath the policy roots like open_file (openat2), not by path: a
+# symlink inside the allowed tree that points outside it is not followed into the backup store.
+outside = os.path.join(h.root, "outside.txt")
+with open(outside, "w") as fh:
+    fh.write("outside the roots")
+link = os.path.join(h.work, "link.txt")
+os.symlink(outside, link)
+h.write_config(f'[security]\nmode = "edit"\nbackup_dir = "{backups}"\nallowed_paths = ["{h.work}"]\n'
+               '[plugins.exec]\nload = "disabled"\n[plugins.fake-backup]\nload = "required"\n')
+code, out, err = h.call("fake_tool", {"path": link})
+r = (out or {}).get("result") or {}
+t.eq((code, r.get("status"), r.get("backup")), (0, "permission_denied", ""),
+     "a symlink leading out of the allowed paths is not backed up")
+stored = [os.path.join(dp, n) for dp, _, ns in os.walk(backups) for n in ns]
+t.ok(not any(open(p).read() == "outside the roots" for p in stored), "no copy of the outside file in the store", stored)
+
 # R65: a tool that declared class read cannot open a file for writing, in any mode — the host
 # refuses the open itself (the policy would allow the path in edit and bypass).
 for mode in ("edit", "bypass"):

@@ -147,10 +147,13 @@ std::filesystem::path backup_store::dir_for(const std::filesystem::path &file) c
   return root_ / escape_path(normalize_path(file.string(), "/"));
 }
 
-result<std::filesystem::path> backup_store::backup(const std::filesystem::path &file) {
+result<std::filesystem::path> backup_store::backup(const std::filesystem::path &file, int opened) {
   if (!file.is_absolute()) return invalid_argument("backup needs an absolute path: " + file.string());
-  // O_NONBLOCK: a FIFO must not hang us before the regular-file check below.
-  int src = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  // O_NONBLOCK: a FIFO must not hang us before the regular-file check below. A descriptor we were
+  // given is duplicated so that the guard below may close ours; the copy reads from offset 0 (pread
+  // is not needed: the caller's descriptor is fresh and unshared).
+  int src = opened >= 0 ? ::fcntl(opened, F_DUPFD_CLOEXEC, 0)
+                        : ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (src < 0) {
     if (errno == ENOENT) return not_found(file.string() + " does not exist");
     return internal_error(errno_text("cannot open", file));

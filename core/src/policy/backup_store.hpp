@@ -17,7 +17,10 @@ class backup_store {
  public:
   backup_store(std::filesystem::path backup_dir, uint64_t max_versions /* 0 = keep all */);
   // Backs up `file` (absolute); returns the backup's path. RA_NOT_FOUND when file does not exist.
-  result<std::filesystem::path> backup(const std::filesystem::path &file);
+  // `opened` (not owned; -1 = open `file` here): the contents come from this descriptor — one the
+  // caller opened confined beneath the policy roots — so a path swapped for a symlink between the
+  // caller's check and the copy cannot put another file's contents into the store.
+  result<std::filesystem::path> backup(const std::filesystem::path &file, int opened = -1);
   // Existing backups of `file`, oldest first.
   std::vector<std::filesystem::path> list(const std::filesystem::path &file) const;
 

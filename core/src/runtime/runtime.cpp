@@ -144,7 +144,18 @@ result<std::unique_ptr<runtime>> runtime::start(config::config cfg, runtime_opti
   };
   env.backup = [&m](const plugin_host::call_context &ctx, std::string_view path) -> result<std::string> {
     if (ctx.mode != policy::mode::edit || !m.cfg.security.backup_enabled) return std::string();
-    auto r = m.backups->backup(std::filesystem::path(path));
+    // The source is opened beneath the policy roots (openat2, as open_file does), not by path: a
+    // symlink swapped in after the plugin's own checks cannot make us copy a file from elsewhere.
+    char cwd[4096];
+    const std::string here = ::getcwd(cwd, sizeof cwd) ? cwd : "/";
+    const std::string abs = policy::normalize_path(path, here);
+    static const std::vector<std::string> whole_tree = {"/"};
+    const auto &roots = m.rules.allowed_paths.empty() ? whole_tree : m.rules.allowed_paths;
+    sandbox::confined_open how;
+    how.kind = sandbox::open_kind::read;
+    auto src = sandbox::open_confined(roots, m.rules.denied_paths, abs, how);
+    if (!src) return src.error();
+    auto r = m.backups->backup(std::filesystem::path(abs), src->get());
     if (!r) return r.error();
     return r->string();
   };
