@@ -14,7 +14,7 @@ plugin_host_table &self(const ra_host_t *h) { return *static_cast<plugin_host_ta
 void write_buf(char *buf, size_t cap, std::string_view text) {
   if (!buf || cap == 0) return;
   size_t n = text.size() < cap - 1 ? text.size() : cap - 1;
-  std::memcpy(buf, text.data(), n);
+  if (n) std::memcpy(buf, text.data(), n);  // an empty view may have a null data()
   buf[n] = '\0';
 }
 
