@@ -19,10 +19,11 @@ t = Tap()
 ROOM, TOKEN = "ops-room", "ops room token 0123456789"
 PLUGINS = ("exec", "scheduler", "tasks")
 
-# The stand-in AI CLI: `claude -p PROMPT --output-format text` prints what it was asked.
+# The stand-in AI CLI: `claude -p PROMPT --output-format text` prints what it was asked (after a
+# minute when the prompt starts with "sleep").
 fakebin = tempfile.mkdtemp(prefix="ra-fakebin-")
 with open(os.path.join(fakebin, "claude"), "w") as f:
-    f.write('#!/bin/sh\necho "claude got: $2"\n')
+    f.write('#!/bin/sh\ncase "$2" in sleep*) echo started; sleep 60;; esac\necho "claude got: $2"\n')
 os.chmod(os.path.join(fakebin, "claude"), 0o755)
 agent_env = {"PATH": fakebin + ":" + os.environ.get("PATH", "/usr/bin:/bin")}
 
@@ -117,6 +118,18 @@ plan_task = result_of(r)
 r = call("task_wait", {"agent_id": "db-1", "id": plan_task.get("id", ""), "wait_ms": 20000})
 t.eq((result_of(r).get("state"), result_of(r).get("output")), ("done", "claude got: say hello\n"),
      "on the plan host the task runs (read-only sandbox)")
+# A daemon stopped gracefully while a task runs tells the dispatcher before it leaves the room.
+r = call("task_dispatch", {"agent_id": "web-1", "prompt": "sleep a while"})
+long_id = result_of(r).get("id", "")
+deadline = time.time() + 30
+while time.time() < deadline and result_of(call("task_get", {"agent_id": "web-1", "id": long_id})).get("state") != "running":
+    time.sleep(0.2)
+agents["web-1"].stop()
+msg = mcp.wait_notification(lambda m: finished(m, long_id), 30)
+d = ((msg or {}).get("params", {}).get("data", {}).get("data") or {})
+t.eq((d.get("state"), d.get("error")), ("failed", "the daemon stopped while the task ran"),
+     "a graceful stop of the host sends task.finished (failed, with the reason) before it leaves")
+
 mcp.close()
 
 # The same event for a task this MCP host runs itself (reply_to "local"), without a relay.

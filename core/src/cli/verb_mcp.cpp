@@ -81,7 +81,9 @@ int verb_mcp(const parsed_args &args) {
   int code = fe->ext->serve(fe->instance, 0, 1, options.c_str(), options.size());
   signals.stop();
 
-  r.dispatcher().stop_accepting();
+  // Calls and plugins end while the room link is still up: peers get the cancelled replies and the
+  // events sent on the way out (task.finished for a task the stop failed); then leave the room.
+  r.quiesce();
   (*presence)->stop();
   r.shutdown();
   return code == 0 ? exit_ok : exit_failed;

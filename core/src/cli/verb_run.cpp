@@ -39,7 +39,9 @@ int verb_run(const parsed_args &args) {
 
   int sig = signals.wait();
   spdlog::info("signal {}: shutting down", sig);
-  r.dispatcher().stop_accepting();
+  // Calls and plugins end while the room link is still up: peers get the cancelled replies and the
+  // events sent on the way out (task.finished for a task the stop failed); then leave the room.
+  r.quiesce();
   (*presence)->stop();
   r.shutdown();
   return exit_ok;

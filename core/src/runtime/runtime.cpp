@@ -39,6 +39,7 @@ struct runtime::impl {
   std::unique_ptr<plugin_host::loader> loader;
   std::unique_ptr<dispatch::dispatcher> dispatcher;
   std::unique_ptr<dispatch::router> router;
+  bool quiesced = false;
   bool stopped = false;
   runtime::peer_hooks hooks;
 
@@ -241,13 +242,13 @@ void runtime::interrupt() {
 }
 policy::mode runtime::current_mode() const { return impl_->modes->current(); }
 
-void runtime::shutdown() {
+void runtime::quiesce() {
   impl &m = *impl_;
-  if (m.stopped) return;
-  m.stopped = true;
+  if (m.quiesced) return;
+  m.quiesced = true;
   // Order matters: no new calls; cancel what runs; let plugins stop their own threads; kill and
   // reap every child (whose exit completes its call); wait until every completion callback has
-  // returned; drain the worker pool; only then destroy instances (libraries stay mapped, R45).
+  // returned. The relay link may still be up (see runtime.hpp): replies and events go out.
   if (m.dispatcher) m.dispatcher->stop_accepting();  // null when start() failed early
   if (m.router) m.router->shutdown();
   m.calls.cancel_all();
@@ -255,6 +256,14 @@ void runtime::shutdown() {
   m.spawner.shutdown();
   if (!m.calls.wait_idle(std::chrono::seconds(5)))
     spdlog::warn("{} call(s) did not complete within 5 s of shutdown", m.calls.active());
+}
+
+void runtime::shutdown() {
+  impl &m = *impl_;
+  if (m.stopped) return;
+  m.stopped = true;
+  quiesce();
+  // Then drain the worker pool; only then destroy instances (libraries stay mapped, R45).
   m.accepting_work = false;
   if (m.workers) m.workers->join();
   if (m.loader && m.main_thread.joinable()) m.on_main([&] { m.loader->unload_all(); });

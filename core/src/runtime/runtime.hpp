@@ -55,8 +55,13 @@ class runtime {
   };
   void set_peer_hooks(peer_hooks hooks);
   const peer_hooks &hooks() const;
-  // Stops plugins (outstanding calls are cancelled and given a moment to complete), kills child
-  // process groups, joins threads. Idempotent; also run by the destructor.
+  // The first half of shutdown: refuse new calls, cancel what runs, stop the plugins, kill child
+  // process groups and wait (≤ 5 s) for every call to complete. Run it while the room link is
+  // still up, so cancelled calls' replies and the events plugins send as they stop (a task failed
+  // by the shutdown) reach their peers. Idempotent.
+  void quiesce();
+  // quiesce(), then drain the workers, unload the plugins and join threads. Idempotent; also run
+  // by the destructor.
   void shutdown();
 
  private:
