@@ -417,7 +417,7 @@ class tasks_plugin : public ra::plugin {
         std::string why = outcome + (message.empty() ? "" : ": " + message);
         if (e->cancel_requested)
           ready = finalize_locked(*e, state::cancelled, "cancelled by task_cancel");
-        else if (stopping_)
+        else if (stopping_ || outcome == "cancelled")  // nobody but a shutdown cancels task_run otherwise
           ready = finalize_locked(*e, state::failed, kStoppedReason);
         else
           ready = finalize_locked(*e, state::failed, "the run was not started (" + why + ")");

@@ -122,8 +122,9 @@ t.eq((result_of(r).get("state"), result_of(r).get("output")), ("done", "claude g
 r = call("task_dispatch", {"agent_id": "web-1", "prompt": "sleep a while"})
 long_id = result_of(r).get("id", "")
 deadline = time.time() + 30
-while time.time() < deadline and result_of(call("task_get", {"agent_id": "web-1", "id": long_id})).get("state") != "running":
-    time.sleep(0.2)
+while time.time() < deadline and "started" not in result_of(call("task_get", {"agent_id": "web-1", "id": long_id})).get(
+        "output", ""):
+    time.sleep(0.2)  # polling the task's own output: the CLI is running once it printed "started"
 agents["web-1"].stop()
 msg = mcp.wait_notification(lambda m: finished(m, long_id), 30)
 d = ((msg or {}).get("params", {}).get("data", {}).get("data") or {})
