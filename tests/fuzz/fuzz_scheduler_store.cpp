@@ -25,20 +25,14 @@
 #include <vector>
 
 #include "job_store.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 using namespace ra_sched;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-bool json_object(const std::string &s) {
-  rapidjson::Document d;
-  d.Parse(s.data(), s.size());
-  return !d.HasParseError() && d.IsObject();
-}
+using fuzz::check;
+using fuzz::json_object;
 
 void check_round_trip(const std::vector<job> &jobs) {
   std::string enc = encode_jobs(jobs);

@@ -23,20 +23,14 @@
 #include <string_view>
 
 #include "tasks_core.hpp"
+#include "fuzz_check.hpp"
 
 namespace {
 
 using namespace ra_tasks;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-bool json_object(const std::string &s) {
-  rapidjson::Document d;
-  d.Parse(s.data(), s.size());
-  return !d.HasParseError() && d.IsObject();
-}
+using fuzz::check;
+using fuzz::json_object;
 
 void check_task(task t) {
   std::string enc = store_json(t);
