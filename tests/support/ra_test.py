@@ -294,22 +294,14 @@ class McpClient:
         self.proc.stdin.flush()
 
     def request(self, method, params, timeout=60):
-        """The response to this request, {} when none came in time (notifications are skipped)."""
+        """The response to this request, {} when none came in time (notifications read meanwhile
+        are kept in self.notifications)."""
         self.next_id += 1
         i = self.next_id
         self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", "id": i, "method": method, "params": params}) + "\n")
         self.proc.stdin.flush()
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                msg = json.loads(self.lines.get(timeout=max(0.1, end - time.time())))
-            except self.empty:
-                break
-            if msg.get("id") == i:
-                return msg
-            if "id" not in msg:
-                self.notifications.append(msg)
-        return {}
+        msg = self._read_until(lambda m: m.get("id") == i, timeout)
+        return msg or {}
 
     def wait_notification(self, match, timeout=30):
         """The first notification (seen before or arriving within `timeout` s) for which match(msg)
@@ -317,6 +309,11 @@ class McpClient:
         for msg in self.notifications:
             if match(msg):
                 return msg
+        return self._read_until(lambda m: "id" not in m and match(m), timeout)
+
+    def _read_until(self, wanted, timeout):
+        """Reads messages until wanted(msg) or the timeout; every notification read is kept in
+        self.notifications (also the one returned). None when nothing matched in time."""
         end = time.time() + timeout
         while time.time() < end:
             try:
@@ -325,8 +322,8 @@ class McpClient:
                 break
             if "id" not in msg:
                 self.notifications.append(msg)
-                if match(msg):
-                    return msg
+            if wanted(msg):
+                return msg
         return None
 
     def call(self, tool, args):
