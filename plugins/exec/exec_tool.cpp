@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "json_put.hpp"
+
 namespace ra_exec {
 
 const char *const input_schema = R"json({
@@ -49,54 +51,17 @@ bool valid_env_name(std::string_view n) {
   return true;
 }
 
-// Length of the well-formed sequence starting at s[i], 0 if ill-formed, SIZE_MAX if incomplete.
-size_t seq_len(std::string_view s, size_t i) {
+using ra::plugin_text::is_utf8;
+
+// True when s[i] starts a sequence that the end of s cuts off (its bytes so far are a valid
+// prefix): the chunker holds such a tail back until the rest arrives.
+bool cut_off_at(std::string_view s, size_t i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t need = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (need == 0) return 0;
-  if (i + need > s.size()) {
-    for (size_t k = i + 1; k < s.size(); ++k)
-      if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return 0;
-    return SIZE_MAX;
-  }
-  for (size_t k = 1; k < need; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  return need;
-}
-
-bool is_utf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = seq_len(s, i);
-    if (n == 0 || n == SIZE_MAX) return false;
-    // Reject overlongs and surrogates the simple decoder above lets through.
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (n == 2 && c < 0xC2) return false;
-    if (n == 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)) return false;
-    }
-    if (n == 4) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if (c > 0xF4 || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) return false;
-    }
-    i += n;
-  }
+  size_t need = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (need == 0 || i + need <= s.size()) return false;
+  for (size_t k = i + 1; k < s.size(); ++k)
+    if ((static_cast<unsigned char>(s[k]) & 0xC0) != 0x80) return false;
   return true;
-}
-
-std::string lossy(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    size_t n = seq_len(s, i);
-    if (n == 0 || n == SIZE_MAX || !is_utf8(s.substr(i, n))) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
 }
 
 std::string base64(std::string_view bytes) {
@@ -117,11 +82,7 @@ std::string base64(std::string_view bytes) {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void put_text(writer &w, const char *key, const std::string &text) {
-  w.Key(key);
-  std::string valid = is_utf8(text) ? text : lossy(text);
-  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
-}
+using ra::plugin_text::put_text;
 
 }  // namespace
 
@@ -210,7 +171,7 @@ std::string utf8_chunker::feed(std::string_view bytes) {
     size_t i = held_.size() - back;
     unsigned char c = static_cast<unsigned char>(held_[i]);
     if ((c & 0xC0) == 0x80) continue;  // continuation byte: keep looking for the lead
-    if (seq_len(held_, i) == SIZE_MAX) cut = i;
+    if (cut_off_at(held_, i)) cut = i;
     break;
   }
   std::string out = held_.substr(0, cut);

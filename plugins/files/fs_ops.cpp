@@ -16,6 +16,7 @@
 #include <ctime>
 #include <vector>
 
+#include "json_put.hpp"
 #include "text.hpp"
 
 namespace ra_files {
@@ -37,11 +38,7 @@ namespace {
 
 constexpr uint64_t chunk_limit = 4u << 20;  // read_chunk's schema maximum
 
-void put(writer &w, const char *key, std::string_view value) {
-  w.Key(key);
-  std::string safe = lossy_utf8(value);
-  w.String(safe.data(), static_cast<rapidjson::SizeType>(safe.size()));
-}
+void put(writer &w, const char *key, std::string_view value) { ra::plugin_text::put_text(w, key, value); }
 void put(writer &w, const char *key, uint64_t v) {
   w.Key(key);
   w.Uint64(v);

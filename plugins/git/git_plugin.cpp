@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "git_tool.hpp"
+#include "spawn_collect.hpp"
 
 namespace {
 
@@ -91,11 +92,6 @@ class git_plugin : public ra::plugin {
  private:
   using next_fn = std::function<void(const ra::call_ptr &, const run_result &)>;
 
-  struct capture {
-    std::mutex mu;
-    std::string out, err;
-  };
-
   static void finish(const ra::call_ptr &c, const ra_git::outcome &o) {
     c->complete(o.status, o.result_json, o.message.empty() ? nullptr : o.message.c_str());
   }
@@ -127,25 +123,11 @@ class git_plugin : public ra::plugin {
     spec.timeout_ms = timeout_ms;
     spec.max_output = settings_.max_output;
 
-    auto cap = std::make_shared<capture>();
-    std::weak_ptr<ra::call> weak = c;
-    auto on_output = [cap](int stream, std::string_view data) {
-      std::lock_guard lock(cap->mu);
-      (stream == RA_SPAWN_STDERR ? cap->err : cap->out).append(data);
-    };
-    auto on_exit = [cap, weak, next = std::move(next)](const ra_spawn_result_t &r) {
-      auto call = weak.lock();
-      if (!call) return;
-      if (r.status != RA_OK) {
-        call->fail(r.status, r.error ? r.error : "git failed to start");
-        return;
-      }
+    auto on_done = [next = std::move(next)](const ra::call_ptr &call, std::string out, std::string err,
+                                            const ra_spawn_result_t &r) {
       run_result rr;
-      {
-        std::lock_guard lock(cap->mu);
-        rr.out = std::move(cap->out);
-        rr.err = std::move(cap->err);
-      }
+      rr.out = std::move(out);
+      rr.err = std::move(err);
       rr.exit_code = r.exit_code;
       rr.term_signal = r.term_signal;
       rr.timed_out = r.timed_out;
@@ -156,8 +138,7 @@ class git_plugin : public ra::plugin {
       rr.duration_ms = r.duration_ms;
       next(call, rr);
     };
-    error.clear();
-    status = c->spawn(spec, on_output, on_exit, &error);
+    status = ra::plugin_text::spawn_collect(c, spec, "git failed to start", std::move(on_done), error);
     return status == RA_OK;
   }
 

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "json_put.hpp"
+
 namespace ra_git {
 
 namespace {
@@ -168,11 +170,7 @@ std::string short_ref(std::string_view ref) {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void put(writer &w, const char *key, std::string_view text) {
-  w.Key(key);
-  std::string v = valid_utf8(text);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
+void put(writer &w, const char *key, std::string_view text) { ra::plugin_text::put_text(w, key, text); }
 
 void put_opt(writer &w, const char *key, const std::optional<std::string> &v) {
   if (v)

@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "sessions_tool.hpp"
+#include "spawn_collect.hpp"
 
 namespace {
 
@@ -288,7 +289,11 @@ class sessions_plugin : public ra::plugin {
     spec.struct_size = sizeof spec;
     spec.argv = av;
     spec.timeout_ms = 10'000;
-    auto err = std::make_shared<capture>();
+    struct stderr_text {
+      std::mutex mu;
+      std::string err;
+    };
+    auto err = std::make_shared<stderr_text>();
     std::weak_ptr<ra::call> weak = c;
     auto on_output = [err](int stream, std::string_view data) {
       std::lock_guard lock(err->mu);
@@ -313,11 +318,6 @@ class sessions_plugin : public ra::plugin {
   static void finish(const ra::call_ptr &c, const outcome &o) {
     c->complete(o.status, o.json, o.message.empty() ? nullptr : o.message.c_str());
   }
-
-  struct capture {
-    std::mutex mu;
-    std::string out, err;
-  };
 
   void resume(const ra::call_ptr &c) {
     host_fs fs(c);
@@ -353,25 +353,10 @@ class sessions_plugin : public ra::plugin {
     spec.stdin_data = nullptr;
     spec.timeout_ms = settings_.timeout_ms;
     spec.max_output = settings_.max_output;
-    auto cap = std::make_shared<capture>();
-    std::weak_ptr<ra::call> weak = c;
-    auto on_output = [cap](int stream, std::string_view data) {
-      std::lock_guard lock(cap->mu);
-      (stream == RA_SPAWN_STDERR ? cap->err : cap->out).append(data);
-    };
-    auto on_exit = [cap, weak, p](const ra_spawn_result_t &r) {
-      auto call = weak.lock();
-      if (!call) return;
-      if (r.status != RA_OK) {
-        call->fail(r.status, r.error ? r.error : "the CLI failed to start");
-        return;
-      }
+    auto on_done = [p](const ra::call_ptr &call, std::string out, std::string err, const ra_spawn_result_t &r) {
       run_result rr;
-      {
-        std::lock_guard lock(cap->mu);
-        rr.out = std::move(cap->out);
-        rr.err = std::move(cap->err);
-      }
+      rr.out = std::move(out);
+      rr.err = std::move(err);
       rr.exit_code = r.exit_code;
       rr.term_signal = r.term_signal;
       rr.timed_out = r.timed_out;
@@ -382,7 +367,7 @@ class sessions_plugin : public ra::plugin {
       finish(call, resume_outcome(*p, rr));
     };
     std::string error;
-    ra_status s = c->spawn(spec, on_output, on_exit, &error);
+    ra_status s = ra::plugin_text::spawn_collect(c, spec, "the CLI failed to start", std::move(on_done), error);
     if (s != RA_OK)
       c->fail(s, error.empty() ? "the " + p->provider + " CLI could not be started" : p->provider + ": " + error);
   }

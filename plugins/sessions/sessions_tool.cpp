@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 #endif
 
+#include "json_put.hpp"
 #include "sqlite_wal.hpp"
 #include "utf8.hpp"
 #include "zstd_frame.hpp"
@@ -27,11 +28,7 @@ using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 constexpr uint64_t max_history_bytes = 64ull << 20;  // one history file
 constexpr size_t per_provider_cap = 200;             // §14
 
-void put(writer &w, const char *key, std::string_view v) {
-  w.Key(key);
-  std::string safe = ra::plugin_text::lossy_utf8(v);
-  w.String(safe.data(), static_cast<rapidjson::SizeType>(safe.size()));
-}
+void put(writer &w, const char *key, std::string_view v) { ra::plugin_text::put_text(w, key, v); }
 void put_u(writer &w, const char *key, uint64_t v) {
   w.Key(key);
   w.Uint64(v);
