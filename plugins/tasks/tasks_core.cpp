@@ -14,15 +14,15 @@
 #include <cstring>
 #include <ctime>
 
+#include "json_put.hpp"
 namespace ra_tasks {
 namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void put(writer &w, const char *k, std::string_view v) {
-  w.Key(k);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
+// Prompts and CLI output are bytes from outside: ill-formed UTF-8 becomes U+FFFD, or the document
+// would not be JSON the core accepts.
+void put(writer &w, const char *k, std::string_view v) { ra::plugin_text::put_text(w, k, v); }
 void put_opt_str(writer &w, const char *k, const std::string &v) {
   w.Key(k);
   if (v.empty())

@@ -145,6 +145,22 @@ TEST(TasksCoreTest, OutputKeepsTheTail) {
   EXPECT_EQ(w.output, "\xc3\xa9yz");
 }
 
+TEST(TasksCoreTest, OutputThatIsNotUtf8StillGivesValidJson) {
+  task t;
+  t.id = "t-1";
+  t.runner = "claude";
+  t.prompt = "p\xff";
+  t.output = "ok \xff\xfe end";
+  for (const std::string &json : {task_json(t), store_json(t), finished_event_json(t)}) {
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseValidateEncodingFlag>(json.c_str());
+    ASSERT_FALSE(d.HasParseError()) << json;
+  }
+  rapidjson::Document d;
+  d.Parse(task_json(t).c_str());
+  EXPECT_STREQ(d["output"].GetString(), "ok \xef\xbf\xbd\xef\xbf\xbd end");
+}
+
 TEST(TasksCoreTest, JsonShapes) {
   EXPECT_EQ(iso8601(0), "");
   EXPECT_EQ(iso8601(1700000000123), "2023-11-14T22:13:20.123Z");
